@@ -1,0 +1,77 @@
+import { Type } from '@fastify/type-provider-typebox';
+import { CLASSIFICATIONS } from '../policy/decision.ts';
+import { MESSAGE_STATUSES } from '../delivery/message-status.ts';
+
+const literals = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
+
+/** Bounds on every input, so no request can make the gateway store or parse without limit. */
+export const LIMITS = {
+  textChars: 10_000,
+  labels: 32,
+  labelKeyChars: 64,
+  labelValueChars: 256,
+  idempotencyKeyChars: 255,
+  maxTtlSeconds: 30 * 24 * 3600,
+  pageSize: 200,
+} as const;
+
+export const SendMessageBody = Type.Object(
+  {
+    to: Type.String({ minLength: 3, maxLength: 254, description: 'E.164 number, email address or `user:<id>`' }),
+    content: Type.Object(
+      { text: Type.String({ minLength: 1, maxLength: LIMITS.textChars }) },
+      { additionalProperties: false },
+    ),
+    classification: literals(CLASSIFICATIONS),
+    retention: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,31}$' })),
+    ttl: Type.Optional(Type.Integer({ minimum: 1, maximum: LIMITS.maxTtlSeconds, description: 'seconds' })),
+    labels: Type.Optional(
+      Type.Record(
+        Type.String({ pattern: `^[a-z][a-z0-9_.-]{0,${LIMITS.labelKeyChars - 1}}$` }),
+        Type.String({ maxLength: LIMITS.labelValueChars }),
+        { maxProperties: LIMITS.labels, additionalProperties: false },
+      ),
+    ),
+    idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.idempotencyKeyChars })),
+  },
+  { additionalProperties: false },
+);
+
+const RouteStepSummary = Type.Object({ channel: Type.String(), content: Type.String(), tier: Type.String() });
+
+export const DecisionSummary = Type.Object({
+  outcome: Type.String(),
+  rule: Type.String(),
+  policyVersion: Type.String(),
+  reasons: Type.Array(Type.String()),
+  route: Type.Array(RouteStepSummary),
+});
+
+export const AcceptedMessage = Type.Object({
+  id: Type.String(),
+  status: Type.String(),
+  decision: DecisionSummary,
+});
+
+export const MessageParams = Type.Object({ id: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
+
+export const ListQuery = Type.Object(
+  {
+    status: Type.Optional(literals(MESSAGE_STATUSES)),
+    since: Type.Optional(Type.String({ format: 'date-time' })),
+    until: Type.Optional(Type.String({ format: 'date-time' })),
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIMITS.pageSize })),
+  },
+  { additionalProperties: false },
+);
+
+export const ErrorBody = Type.Object({
+  error: Type.Object({
+    code: Type.String(),
+    message: Type.String(),
+    reason: Type.String(),
+    retryable: Type.Boolean(),
+    requestId: Type.String(),
+  }),
+});

@@ -1,0 +1,81 @@
+import { HeraldError } from './errors/index.ts';
+
+/** Everything Herald reads from its environment, parsed once and validated. */
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly databaseUrl: string;
+  /** Base64 of 32 bytes; when absent, a key file in `dataDir` is used (created in sandbox mode). */
+  readonly masterKey: string | undefined;
+  readonly smpp: SmppConfig | undefined;
+  readonly maxAttempts: number;
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+  readonly workerConcurrency: number;
+  readonly retentionClasses: readonly string[];
+  readonly defaultRetention: string;
+  readonly simulatorProfile: string | undefined;
+}
+
+export interface SmppConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly systemId: string;
+  readonly password: string;
+  readonly sourceAddr: string;
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new HeraldError('HERALD_ERR_CONFIG_INVALID', { detail: `${name} must be an integer in [${min}, ${max}]` });
+  }
+  return n;
+}
+
+/** Parses `smpp://systemId:password@host:port`. */
+export function parseSmppUrl(url: string, sourceAddr: string): SmppConfig {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new HeraldError('HERALD_ERR_CONFIG_INVALID', { detail: 'HERALD_SMPP_URL is not a URL' });
+  }
+  if (u.protocol !== 'smpp:' || !u.hostname || !u.port) {
+    throw new HeraldError('HERALD_ERR_CONFIG_INVALID', { detail: 'HERALD_SMPP_URL must look like smpp://id:password@host:port' });
+  }
+  return {
+    host: u.hostname,
+    port: Number(u.port),
+    systemId: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+    sourceAddr,
+  };
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const dataDir = env.HERALD_DATA_DIR || './data';
+  const retention = (env.HERALD_RETENTION_CLASSES || 'standard,transient,30d,1y,7y').split(',').map((s) => s.trim());
+  const defaultRetention = env.HERALD_DEFAULT_RETENTION || 'standard';
+  if (!retention.includes(defaultRetention)) {
+    throw new HeraldError('HERALD_ERR_CONFIG_INVALID', { detail: 'HERALD_DEFAULT_RETENTION is not a retention class' });
+  }
+  return {
+    host: env.HERALD_HOST || '127.0.0.1',
+    port: int(env, 'PORT', 8080, 0, 65535),
+    dataDir,
+    databaseUrl: env.HERALD_DATABASE_URL || `${dataDir}/herald.db`,
+    masterKey: env.HERALD_MASTER_KEY || undefined,
+    smpp: env.HERALD_SMPP_URL ? parseSmppUrl(env.HERALD_SMPP_URL, env.HERALD_SMPP_SOURCE || 'Herald') : undefined,
+    maxAttempts: int(env, 'HERALD_MAX_ATTEMPTS', 6, 1, 100),
+    retryBaseMs: int(env, 'HERALD_RETRY_BASE_MS', 1000, 1, 3_600_000),
+    retryMaxMs: int(env, 'HERALD_RETRY_MAX_MS', 60_000, 1, 86_400_000),
+    workerConcurrency: int(env, 'HERALD_WORKER_CONCURRENCY', 64, 1, 4096),
+    retentionClasses: retention,
+    defaultRetention,
+    simulatorProfile: env.HERALD_SIMULATOR_PROFILE || undefined,
+  };
+}

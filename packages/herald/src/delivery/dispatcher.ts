@@ -1,0 +1,196 @@
+import type { ChannelAdapter, Channel } from '../channels/channel-adapter.ts';
+import type { SecretBox } from '../crypto/secret-box.ts';
+import { HeraldError, isHeraldError } from '../errors/index.ts';
+import { newAttemptId, type AttemptId, type MessageId, type TenantId } from '../ids.ts';
+import type { Decision } from '../policy/decision.ts';
+import type { Job } from '../storage/job-store.ts';
+import type { Store } from '../storage/store.ts';
+import type { WebhookSender } from '../webhooks/webhook-sender.ts';
+import { backoffDelay, type BackoffPolicy } from './backoff.ts';
+import { isFinal } from './message-status.ts';
+
+export interface DispatcherOptions {
+  readonly owner: string;
+  /** Jobs worked on at once; SMPP windows and HTTP pools keep many sends in flight. */
+  readonly concurrency: number;
+  readonly leaseMs: number;
+  readonly idlePollMs: number;
+  readonly sendTimeoutMs: number;
+  /** Sends of one message before it ends as `failed`. */
+  readonly maxAttempts: number;
+  readonly backoff: BackoffPolicy;
+  readonly webhookMaxAttempts: number;
+  readonly webhookBackoff: BackoffPolicy;
+}
+
+export interface DispatcherLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/**
+ * The worker: claims due outbox jobs with a lease, sends, records attempts and retries.
+ * Several dispatchers (in several processes) can share one PostgreSQL database.
+ */
+export class Dispatcher {
+  #running = false;
+  #inFlight = new Set<Promise<void>>();
+  #wake: (() => void) | undefined;
+  #loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly adapters: ReadonlyMap<Channel, ChannelAdapter>,
+    private readonly box: SecretBox,
+    private readonly webhooks: WebhookSender,
+    private readonly opts: DispatcherOptions,
+    private readonly log: DispatcherLogger,
+  ) {}
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  /** Ends the loop and waits for the jobs in flight; unfinished jobs are picked up after their lease. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#wake?.();
+    await this.#loop;
+    await Promise.allSettled([...this.#inFlight]);
+  }
+
+  /** Looks for work now instead of at the next poll (called after each accept commit). */
+  wake(): void {
+    this.#wake?.();
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      const room = this.opts.concurrency - this.#inFlight.size;
+      let jobs: Job[] = [];
+      if (room > 0) {
+        try {
+          jobs = await this.store.jobs.claim(this.opts.owner, room, this.opts.leaseMs);
+        } catch (err) {
+          this.log.error({ err: describe(err) }, 'claiming jobs failed');
+        }
+      }
+      for (const job of jobs) {
+        const p = this.#work(job).finally(() => {
+          this.#inFlight.delete(p);
+          this.#wake?.();
+        });
+        this.#inFlight.add(p);
+      }
+      if (jobs.length === 0 || this.#inFlight.size >= this.opts.concurrency) await this.#sleep();
+    }
+  }
+
+  async #sleep(): Promise<void> {
+    const next = this.#inFlight.size >= this.opts.concurrency ? undefined : await this.store.jobs.nextDue().catch(() => undefined);
+    const wait = next === undefined ? this.opts.idlePollMs : Math.min(this.opts.idlePollMs, Math.max(0, next - Date.now()));
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(done, wait);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.#wake = done;
+    });
+    this.#wake = undefined;
+  }
+
+  async #work(job: Job): Promise<void> {
+    try {
+      if (job.kind === 'send') await this.#send(job);
+      else if (job.kind === 'deadline') await this.#deadline(job);
+      else await this.#webhook(job);
+    } catch (err) {
+      // Unexpected (database down, bug): leave the job leased; it runs again after the lease.
+      this.log.error({ job: job.id, kind: job.kind, err: describe(err) }, 'job failed');
+    }
+  }
+
+  async #send(job: Job): Promise<void> {
+    const now = Date.now();
+    const loaded = await this.store.messages.loadForSend(job.ref);
+    if (!loaded || isFinal(loaded.message.status)) return this.store.jobs.complete(job.id, this.opts.owner);
+    const { message: m, sealed } = loaded;
+    if (m.expires_at !== null && m.expires_at <= now) {
+      await this.store.messages.finish(m.id, 'expired', { reason: 'the message expired before it could be sent' }, now);
+      return this.store.jobs.complete(job.id, this.opts.owner);
+    }
+    const decision = JSON.parse(m.decision) as Decision;
+    const step = decision.route[m.route_step];
+    if (!step) {
+      await this.store.messages.finish(m.id, 'failed', { reason: 'the route has no step left' }, now);
+      return this.store.jobs.complete(job.id, this.opts.owner);
+    }
+    const attemptId = newAttemptId();
+    const attempt = job.attempts + 1;
+    await this.store.messages.startAttempt(m, {
+      id: attemptId,
+      message_id: m.id,
+      tenant_id: m.tenant_id,
+      step: m.route_step,
+      channel: step.channel,
+      tier: step.tier,
+      content_kind: step.content,
+      started_at: now,
+    });
+    try {
+      const adapter = this.adapters.get(step.channel);
+      if (!adapter) throw new HeraldError('HERALD_ERR_CHANNEL_NOT_CONFIGURED', { channel: step.channel });
+      // A notice step never carries content: its text comes from the policy, not the sender.
+      const body = step.content === 'notice' ? (step.notice ?? '') : sealed && this.box.open(sealed, m.id);
+      if (body === undefined) throw new HeraldError('HERALD_ERR_CHANNEL_REJECTED', { channel: step.channel, detail: 'content no longer held' });
+      const result = await adapter.send(
+        {
+          messageId: m.id as MessageId,
+          attemptId: attemptId as AttemptId,
+          tenantId: m.tenant_id as TenantId,
+          to: m.recipient,
+          body,
+          contentKind: step.content,
+          ...(m.expires_at === null ? {} : { expiresAt: new Date(m.expires_at) }),
+        },
+        { signal: AbortSignal.timeout(this.opts.sendTimeoutMs) },
+      );
+      await this.store.messages.attemptAccepted(m, attemptId, result.providerMessageId, job.id, Date.now());
+    } catch (err) {
+      const e = isHeraldError(err) ? err : new HeraldError('HERALD_ERR_CHANNEL_UNAVAILABLE', { channel: step.channel, detail: 'unexpected error' }, { cause: err });
+      const retry = e.isRetryable && attempt < this.opts.maxAttempts;
+      const at = Date.now();
+      const retryAt = retry ? at + backoffDelay(this.opts.backoff, attempt) : undefined;
+      await this.store.messages.attemptFailed(m, attemptId, { code: e.code, retryable: e.isRetryable }, job.id, retryAt, attempt, at);
+      if (!retry) await this.store.jobs.complete(job.id, this.opts.owner);
+      this.log.warn({ message: m.id, attempt, code: e.code, retry }, 'send failed');
+    }
+  }
+
+  async #deadline(job: Job): Promise<void> {
+    await this.store.messages.finish(job.ref, 'expired', { reason: 'no final receipt before the deadline' }, Date.now());
+    await this.store.jobs.complete(job.id, this.opts.owner);
+  }
+
+  async #webhook(job: Job): Promise<void> {
+    const attempt = job.attempts + 1;
+    const final = attempt >= this.opts.webhookMaxAttempts;
+    const outcome = await this.webhooks.deliver(job.ref, { final });
+    if (outcome === 'retry' && !final) {
+      const runAt = Date.now() + backoffDelay(this.opts.webhookBackoff, attempt);
+      return this.store.jobs.retryAt(job.id, this.opts.owner, runAt, attempt);
+    }
+    await this.store.jobs.complete(job.id, this.opts.owner);
+  }
+}
+
+/** Error metadata for logs: code and class, never a message that could carry data. */
+function describe(err: unknown): object {
+  if (isHeraldError(err)) return { code: err.code };
+  if (err instanceof Error) return { name: err.name, code: (err as { code?: unknown }).code };
+  return { type: typeof err };
+}

@@ -1,0 +1,54 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely';
+import pg from 'pg';
+import { HeraldError } from '../errors/index.ts';
+import { initial } from './migrations/0001-initial.ts';
+import type { Database } from './schema.ts';
+
+/** The SQL dialects Herald runs on. */
+export const DIALECTS = ['sqlite', 'postgres'] as const;
+export type DialectName = (typeof DIALECTS)[number];
+
+/** An open database: the Kysely handle and which dialect it speaks. */
+export interface Connection {
+  readonly db: Kysely<Database>;
+  readonly dialect: DialectName;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the database named by `url`: a `postgres://` URL, or a SQLite file path (`:memory:`
+ * for tests). SQLite runs in WAL mode with `synchronous=FULL`, so a committed transaction
+ * survives a crash or power loss; the accept path groups many messages per commit so this
+ * costs little throughput.
+ */
+export function connect(url: string, opts: { poolSize?: number } = {}): Connection {
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    // int8 columns (our millisecond times, bigserial ids) fit exactly in a double.
+    pg.types.setTypeParser(20, (v) => Number(v));
+    const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, dialect: 'postgres', close: () => db.destroy() };
+  }
+  if (url.includes('://')) throw new HeraldError('HERALD_ERR_STORAGE_BAD_URL');
+  if (url !== ':memory:') mkdirSync(dirname(url), { recursive: true });
+  const sqlite = new SqliteDatabase(url);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/** Brings the schema up to date. Safe to run on every start and from several processes. */
+export async function migrate(conn: Connection): Promise<string[]> {
+  const provider: MigrationProvider = {
+    getMigrations: () => Promise.resolve({ '0001-initial': initial(conn.dialect) }),
+  };
+  const { error, results } = await new Migrator({ db: conn.db, provider }).migrateToLatest();
+  if (error) throw error;
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

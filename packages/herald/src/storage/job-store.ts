@@ -1,0 +1,86 @@
+import type { Kysely } from 'kysely';
+import type { DialectName } from './connect.ts';
+import type { Database } from './schema.ts';
+
+/** Kinds of work in the outbox. */
+export const JOB_KINDS = ['send', 'deadline', 'webhook'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+
+export interface Job {
+  readonly id: string;
+  readonly kind: JobKind;
+  readonly ref: string;
+  readonly tenantId: string;
+  readonly attempts: number;
+  readonly runAt: number;
+}
+
+/**
+ * The durable outbox. Workers claim due jobs with a lease; a job whose worker died becomes
+ * claimable again when its lease runs out, which is what makes delivery at-least-once.
+ */
+export class JobStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName,
+  ) {}
+
+  /** Claims up to `limit` due jobs for `owner` until `now + leaseMs`. */
+  async claim(owner: string, limit: number, leaseMs: number, now = Date.now()): Promise<Job[]> {
+    let due = this.db
+      .selectFrom('jobs')
+      .select('id')
+      .where('run_at', '<=', now)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+      .orderBy('run_at')
+      .limit(limit);
+    // Several workers on PostgreSQL: skip rows another worker is claiming instead of waiting.
+    // SQLite serialises writers, so the plain subquery is already exclusive there.
+    if (this.dialect === 'postgres') due = due.forUpdate().skipLocked();
+    const rows = await this.db
+      .updateTable('jobs')
+      .set({ lease_owner: owner, lease_until: now + leaseMs })
+      .where('id', 'in', due)
+      .returningAll()
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      kind: r.kind as JobKind,
+      ref: r.ref,
+      tenantId: r.tenant_id,
+      attempts: r.attempts,
+      runAt: r.run_at,
+    }));
+  }
+
+  /** When the next job is due (for the worker's sleep), or undefined if the outbox is empty. */
+  async nextDue(): Promise<number | undefined> {
+    const r = await this.db
+      .selectFrom('jobs')
+      .select((eb) => eb.fn.min('run_at').as('next'))
+      .executeTakeFirst();
+    return r?.next == null ? undefined : Number(r.next);
+  }
+
+  async complete(id: string, owner: string): Promise<void> {
+    await this.db.deleteFrom('jobs').where('id', '=', id).where('lease_owner', '=', owner).execute();
+  }
+
+  /** Puts a job back for a later run, counting the attempt. */
+  async retryAt(id: string, owner: string, runAt: number, attempts: number): Promise<void> {
+    await this.db
+      .updateTable('jobs')
+      .set({ run_at: runAt, attempts, lease_owner: null, lease_until: null })
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .execute();
+  }
+
+  async count(): Promise<number> {
+    const r = await this.db
+      .selectFrom('jobs')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+}

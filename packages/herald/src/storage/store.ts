@@ -1,0 +1,43 @@
+import { connect, migrate, type Connection } from './connect.ts';
+import { JobStore } from './job-store.ts';
+import { MessageStore } from './message-store.ts';
+import { TenantStore } from './tenant-store.ts';
+import { WebhookStore } from './webhook-store.ts';
+
+/**
+ * Everything Herald keeps, behind one object. The same code runs on SQLite and PostgreSQL; the
+ * storage contract suite runs against both.
+ */
+export class Store {
+  readonly tenants: TenantStore;
+  readonly messages: MessageStore;
+  readonly jobs: JobStore;
+  readonly webhooks: WebhookStore;
+
+  private constructor(readonly conn: Connection) {
+    this.tenants = new TenantStore(conn.db);
+    this.messages = new MessageStore(conn.db);
+    this.jobs = new JobStore(conn.db, conn.dialect);
+    this.webhooks = new WebhookStore(conn.db);
+  }
+
+  /** Opens and migrates the database at `url`. */
+  static async open(url: string, opts: { poolSize?: number } = {}): Promise<Store> {
+    const conn = connect(url, opts);
+    await migrate(conn);
+    return new Store(conn);
+  }
+
+  get dialect() {
+    return this.conn.dialect;
+  }
+
+  /** A trivial query, for `/readyz`. */
+  async ping(): Promise<void> {
+    await this.conn.db.selectFrom('tenants').select('id').limit(1).execute();
+  }
+
+  close(): Promise<void> {
+    return this.conn.close();
+  }
+}

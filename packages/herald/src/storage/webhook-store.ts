@@ -1,0 +1,174 @@
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import { newJobId, newWebhookId, type TenantId } from '../ids.ts';
+import type { Database, WebhookDeliveriesTable } from './schema.ts';
+
+export interface WebhookEndpoint {
+  readonly id: string;
+  readonly tenantId: TenantId;
+  readonly url: string;
+  readonly secretSealed: string;
+  readonly createdAt: number;
+}
+
+export type WebhookDelivery = Selectable<WebhookDeliveriesTable>;
+
+/** A customer-facing event: a type and metadata only, never message content. */
+export interface WebhookEvent {
+  readonly type: string;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/**
+ * Queues one delivery per active endpoint of the tenant, in the caller's transaction, so an
+ * event is queued if and only if the state change that caused it commits.
+ */
+export async function enqueueWebhooks(trx: Db, tenantId: string, event: WebhookEvent, now: number): Promise<void> {
+  const endpoints = await trx
+    .selectFrom('webhook_endpoints')
+    .select('id')
+    .where('tenant_id', '=', tenantId)
+    .where('disabled_at', 'is', null)
+    .execute();
+  if (endpoints.length === 0) return;
+  const deliveries = endpoints.map((e) => {
+    const id = newWebhookId().replace(/^whk_/, 'evt_');
+    return {
+      id,
+      tenant_id: tenantId,
+      endpoint_id: e.id,
+      event_type: event.type,
+      // Standard Webhooks payload shape: { type, timestamp, data }.
+      payload: JSON.stringify({ type: event.type, timestamp: new Date(now).toISOString(), data: event.data }),
+      status: 'pending',
+      attempts: 0,
+      last_status_code: null,
+      created_at: now,
+      delivered_at: null,
+    };
+  });
+  await trx.insertInto('webhook_deliveries').values(deliveries).execute();
+  await trx
+    .insertInto('jobs')
+    .values(
+      deliveries.map((d) => ({
+        id: newJobId(),
+        kind: 'webhook',
+        ref: d.id,
+        tenant_id: tenantId,
+        run_at: now,
+        attempts: 0,
+        lease_owner: null,
+        lease_until: null,
+        created_at: now,
+      })),
+    )
+    .execute();
+}
+
+/** Webhook endpoints and the record of every delivery. */
+export class WebhookStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async createEndpoint(tenantId: TenantId, url: string, secretSealed: string, id: string, now = Date.now()) {
+    await this.db
+      .insertInto('webhook_endpoints')
+      .values({ id, tenant_id: tenantId, url, secret_sealed: secretSealed, created_at: now, disabled_at: null })
+      .execute();
+  }
+
+  async listEndpoints(tenantId: TenantId): Promise<WebhookEndpoint[]> {
+    const rows = await this.db
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('disabled_at', 'is', null)
+      .orderBy('created_at')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      tenantId: r.tenant_id as TenantId,
+      url: r.url,
+      secretSealed: r.secret_sealed,
+      createdAt: r.created_at,
+    }));
+  }
+
+  async getEndpoint(id: string): Promise<WebhookEndpoint | undefined> {
+    const r = await this.db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirst();
+    return (
+      r && { id: r.id, tenantId: r.tenant_id as TenantId, url: r.url, secretSealed: r.secret_sealed, createdAt: r.created_at }
+    );
+  }
+
+  async disableEndpoint(tenantId: TenantId, id: string, now = Date.now()): Promise<boolean> {
+    const r = await this.db
+      .updateTable('webhook_endpoints')
+      .set({ disabled_at: now })
+      .where('id', '=', id)
+      .where('tenant_id', '=', tenantId)
+      .where('disabled_at', 'is', null)
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
+  }
+
+  async getDelivery(id: string): Promise<WebhookDelivery | undefined> {
+    return this.db.selectFrom('webhook_deliveries').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async listDeliveries(tenantId: TenantId, limit = 100): Promise<WebhookDelivery[]> {
+    return this.db
+      .selectFrom('webhook_deliveries')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .orderBy('created_at', 'desc')
+      .limit(limit)
+      .execute();
+  }
+
+  async recordDeliveryResult(
+    id: string,
+    result: { status: 'delivered' | 'pending' | 'failed'; statusCode: number | null },
+    now = Date.now(),
+  ): Promise<void> {
+    await this.db
+      .updateTable('webhook_deliveries')
+      .set((eb) => ({
+        status: result.status,
+        attempts: eb('attempts', '+', 1),
+        last_status_code: result.statusCode,
+        delivered_at: result.status === 'delivered' ? now : null,
+      }))
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Queues an existing delivery again (replay), whatever its state. */
+  async replay(tenantId: TenantId, id: string, now = Date.now()): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const r = await trx
+        .updateTable('webhook_deliveries')
+        .set({ status: 'pending' })
+        .where('id', '=', id)
+        .where('tenant_id', '=', tenantId)
+        .executeTakeFirst();
+      if (r.numUpdatedRows === 0n) return false;
+      await trx
+        .insertInto('jobs')
+        .values({
+          id: newJobId(),
+          kind: 'webhook',
+          ref: id,
+          tenant_id: tenantId,
+          run_at: now,
+          attempts: 0,
+          lease_owner: null,
+          lease_until: null,
+          created_at: now,
+        })
+        .execute();
+      return true;
+    });
+  }
+}
