@@ -1,0 +1,59 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.ts';
+import { startGateway } from '../gateway.ts';
+import { startSmsc } from '../simulator/smsc/smsc-server.ts';
+
+/** Runs until SIGINT/SIGTERM, then closes cleanly. Returns -1: the process lives on. */
+function untilSignal(close: () => Promise<void>): number {
+  let closing = false;
+  const stop = () => {
+    if (closing) process.exit(1); // a second signal: stop now
+    closing = true;
+    close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  return -1;
+}
+
+/** `herald serve [--sandbox]` and `herald worker`. */
+export async function serveCommand(argv: string[], parts: { api: boolean; worker: boolean }): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { sandbox: { type: 'boolean', default: false } } });
+  const config = loadConfig();
+  const gw = await startGateway({ config, ...parts, sandbox: values.sandbox ?? false });
+  const say = (s: string) => process.stdout.write(`${s}\n`);
+  if (gw.url) say(`Herald is listening on ${gw.url}  (API docs: ${gw.url}/docs)`);
+  if (parts.worker) say(`Worker running (${gw.store.dialect}).`);
+  if (values.sandbox && gw.smsc) {
+    say(`Sandbox: carrier simulator SMSC on 127.0.0.1:${gw.smsc.port}`);
+    say(`Sandbox API key written to ${config.dataDir}/sandbox.key`);
+    say(`Try: npm run herald -- send --to +15550000001 --text "hello"`);
+  }
+  return untilSignal(() => gw.close());
+}
+
+/** `herald simulator`: the carrier sandbox on its own, for tests, demos and benchmarks. */
+export async function simulatorCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string', default: '2775' },
+      host: { type: 'string', default: '127.0.0.1' },
+      profile: { type: 'string' },
+      'system-id': { type: 'string', default: 'herald' },
+      password: { type: 'string', default: 'sandbox' },
+    },
+  });
+  const smsc = await startSmsc({
+    host: values.host!,
+    port: Number(values.port),
+    systemId: values['system-id']!,
+    password: values.password!,
+    ...(values.profile ? { profilePath: values.profile } : {}),
+  });
+  process.stdout.write(`Carrier simulator SMSC listening on ${values.host}:${smsc.port}\n`);
+  return untilSignal(() => smsc.close());
+}

@@ -1,0 +1,139 @@
+import { hostname } from 'node:os';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { buildApi } from './api/server.ts';
+import type { Channel, ChannelAdapter } from './channels/channel-adapter.ts';
+import { SmppAdapter } from './channels/sms/smpp-adapter.ts';
+import type { Config, SmppConfig } from './config.ts';
+import { loadMasterKey } from './crypto/master-key.ts';
+import { SecretBox } from './crypto/secret-box.ts';
+import { Dispatcher } from './delivery/dispatcher.ts';
+import { AcceptQueue } from './messages/accept-queue.ts';
+import { AcceptService } from './messages/accept-service.ts';
+import { builtinPolicy } from './policy/builtin-policy.ts';
+import type { PolicyEngine } from './policy/decision.ts';
+import { ensureSandboxTenant } from './sandbox/sandbox-tenant.ts';
+import { startSmsc, type SmscHandle } from './simulator/smsc/smsc-server.ts';
+import { Store } from './storage/store.ts';
+import { WebhookSender } from './webhooks/webhook-sender.ts';
+
+export interface GatewayOptions {
+  readonly config: Config;
+  /** Serve the HTTP API. */
+  readonly api: boolean;
+  /** Run the delivery worker in this process. */
+  readonly worker: boolean;
+  /** Sandbox mode: in-process carrier simulator, sandbox tenant and key file. */
+  readonly sandbox: boolean;
+  readonly logger?: Logger;
+  readonly policy?: PolicyEngine;
+}
+
+/** A running Herald process (API, worker, or both). */
+export interface Gateway {
+  readonly url: string | undefined;
+  readonly store: Store;
+  readonly sandboxKey: string | undefined;
+  readonly smsc: SmscHandle | undefined;
+  readonly app: FastifyInstance | undefined;
+  readonly dispatcher: Dispatcher | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts Herald's parts in one process. `herald serve` runs the API and the worker; `herald
+ * worker` the worker alone; sandbox mode adds the carrier simulator and a ready tenant.
+ */
+export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
+  const { config } = opts;
+  const log = opts.logger ?? pino({ level: process.env.HERALD_LOG_LEVEL ?? 'info' });
+  const local = !/^postgres/.test(config.databaseUrl);
+  const store = await Store.open(config.databaseUrl);
+  const box = new SecretBox(loadMasterKey(config.masterKey, config.dataDir, local));
+  const closers: Array<() => Promise<unknown>> = [() => store.close()];
+  const closeAll = async () => {
+    for (const c of closers.reverse()) await c().catch((err: unknown) => log.error({ err }, 'close failed'));
+  };
+
+  try {
+    let smsc: SmscHandle | undefined;
+    let smpp: SmppConfig | undefined = config.smpp;
+    let sandboxKey: string | undefined;
+    if (opts.sandbox) {
+      smsc = await startSmsc({ host: '127.0.0.1', port: 0, systemId: 'herald', password: 'sandbox', ...(config.simulatorProfile ? { profilePath: config.simulatorProfile } : {}) });
+      closers.push(() => smsc!.close());
+      smpp ??= { host: '127.0.0.1', port: smsc.port, systemId: 'herald', password: 'sandbox', sourceAddr: 'Herald' };
+      sandboxKey = (await ensureSandboxTenant(store, config.dataDir)).key;
+    }
+
+    const adapters = new Map<Channel, ChannelAdapter>();
+    if (opts.worker && smpp) {
+      const sms = new SmppAdapter({
+        ...smpp,
+        onReceipt: (r) => store.messages.recordReceipt(r).then(() => undefined),
+        logger: log.child({ part: 'smpp' }),
+      });
+      adapters.set('sms', sms);
+      closers.push(() => sms.close());
+      // Not awaited: the adapter reconnects on its own, and sends wait or fail retryably meanwhile.
+      sms.start().catch((err: unknown) => log.warn({ err: { code: (err as { code?: string }).code } }, 'SMSC not reachable yet'));
+    }
+
+    let dispatcher: Dispatcher | undefined;
+    if (opts.worker) {
+      dispatcher = new Dispatcher(
+        store,
+        adapters,
+        box,
+        new WebhookSender(store.webhooks, box),
+        {
+          owner: `${hostname()}:${process.pid}`,
+          concurrency: config.workerConcurrency,
+          leaseMs: 60_000,
+          idlePollMs: 250,
+          sendTimeoutMs: 30_000,
+          maxAttempts: config.maxAttempts,
+          backoff: { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs },
+          webhookMaxAttempts: 10,
+          webhookBackoff: { baseMs: 1000, maxMs: 15 * 60_000 },
+        },
+        log.child({ part: 'worker' }),
+      );
+      dispatcher.start();
+      closers.push(() => dispatcher!.stop());
+    }
+
+    let app: FastifyInstance | undefined;
+    let url: string | undefined;
+    if (opts.api) {
+      const policy = opts.policy ?? builtinPolicy;
+      const queue = new AcceptQueue(store.messages, () => dispatcher?.wake());
+      const accept = new AcceptService({
+        queue,
+        store: store.messages,
+        policy: () => policy,
+        box,
+        retentionClasses: new Set(config.retentionClasses),
+        defaultRetention: config.defaultRetention,
+      });
+      app = await buildApi({
+        store,
+        accept,
+        box,
+        logger: log.child({ part: 'api' }),
+        readiness: async () => {
+          const problems: string[] = [];
+          await store.ping().catch(() => problems.push('database unreachable'));
+          for (const [channel, a] of adapters) if (!a.isReady()) problems.push(`${channel} not connected`);
+          return problems;
+        },
+      });
+      url = await app.listen({ host: config.host, port: config.port });
+      closers.push(() => app!.close());
+    }
+    return { url, store, sandboxKey, smsc, app, dispatcher, close: closeAll };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
