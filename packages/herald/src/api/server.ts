@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import { HeraldError } from '../errors/index.ts';
 import type { AcceptService } from '../messages/accept-service.ts';
@@ -18,7 +18,8 @@ export interface ApiDeps {
   readonly box: SecretBox;
   /** Problems that make the gateway not ready (empty when ready). */
   readonly readiness: () => Promise<string[]>;
-  readonly logger?: boolean | object;
+  /** A pino logger (Fastify's `loggerInstance`); none when absent. */
+  readonly logger?: FastifyBaseLogger;
   readonly bodyLimit?: number;
 }
 
@@ -29,7 +30,7 @@ const PUBLIC = /^\/(healthz|readyz|openapi\.json|docs)(\/|$|\?)/;
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const bodyLimit = deps.bodyLimit ?? 64 * 1024;
   const app = Fastify({
-    logger: deps.logger ?? false,
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit,
     // Never log request bodies or auth headers: they carry content and secrets.
     disableRequestLogging: true,

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DialectName } from './connect.ts';
 import type { Database } from './schema.ts';
+import type { TransactionRunner } from './transaction-runner.ts';
 
 /** Kinds of work in the outbox. */
 export const JOB_KINDS = ['send', 'deadline', 'webhook'] as const;
@@ -23,6 +24,7 @@ export class JobStore {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: DialectName,
+    private readonly tx: TransactionRunner,
   ) {}
 
   /** Claims up to `limit` due jobs for `owner` until `now + leaseMs`. */
@@ -37,12 +39,14 @@ export class JobStore {
     // Several workers on PostgreSQL: skip rows another worker is claiming instead of waiting.
     // SQLite serialises writers, so the plain subquery is already exclusive there.
     if (this.dialect === 'postgres') due = due.forUpdate().skipLocked();
-    const rows = await this.db
-      .updateTable('jobs')
-      .set({ lease_owner: owner, lease_until: now + leaseMs })
-      .where('id', 'in', due)
-      .returningAll()
-      .execute();
+    const rows = await this.tx.run((trx) =>
+      trx
+        .updateTable('jobs')
+        .set({ lease_owner: owner, lease_until: now + leaseMs })
+        .where('id', 'in', due)
+        .returningAll()
+        .execute(),
+    );
     return rows.map((r) => ({
       id: r.id,
       kind: r.kind as JobKind,
@@ -63,17 +67,19 @@ export class JobStore {
   }
 
   async complete(id: string, owner: string): Promise<void> {
-    await this.db.deleteFrom('jobs').where('id', '=', id).where('lease_owner', '=', owner).execute();
+    await this.tx.run((trx) => trx.deleteFrom('jobs').where('id', '=', id).where('lease_owner', '=', owner).execute());
   }
 
   /** Puts a job back for a later run, counting the attempt. */
   async retryAt(id: string, owner: string, runAt: number, attempts: number): Promise<void> {
-    await this.db
-      .updateTable('jobs')
-      .set({ run_at: runAt, attempts, lease_owner: null, lease_until: null })
-      .where('id', '=', id)
-      .where('lease_owner', '=', owner)
-      .execute();
+    await this.tx.run((trx) =>
+      trx
+        .updateTable('jobs')
+        .set({ run_at: runAt, attempts, lease_owner: null, lease_until: null })
+        .where('id', '=', id)
+        .where('lease_owner', '=', owner)
+        .execute(),
+    );
   }
 
   async count(): Promise<number> {

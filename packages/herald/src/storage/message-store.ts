@@ -4,6 +4,7 @@ import { isFinal, type MessageStatus } from '../delivery/message-status.ts';
 import { newJobId, type MessageId } from '../ids.ts';
 import type { Decision } from '../policy/decision.ts';
 import type { AttemptsTable, Database, MessageEventsTable, MessagesTable, ReceiptsTable } from './schema.ts';
+import type { TransactionRunner } from './transaction-runner.ts';
 import { enqueueWebhooks } from './webhook-store.ts';
 
 export type MessageRow = Selectable<MessagesTable>;
@@ -49,7 +50,10 @@ type Tx = Transaction<Database>;
 
 /** Messages, their timeline (events, attempts, receipts) and every state change. */
 export class MessageStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly tx: TransactionRunner,
+  ) {}
 
   /**
    * Stores a batch of accepted messages in one transaction: the message, its sealed content,
@@ -57,7 +61,7 @@ export class MessageStore {
    * all. Many messages per commit is what makes a durable 202 cheap.
    */
   async acceptBatch(items: readonly NewMessage[]): Promise<AcceptOutcome[]> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.tx.run(async (trx) => {
       const outcomes: AcceptOutcome[] = items.map(() => ({ kind: 'created' }));
       const keyed = items.filter((m) => m.idempotencyKey !== undefined);
       if (keyed.length > 0) {
@@ -198,7 +202,7 @@ export class MessageStore {
    * crash the timeline shows that an earlier attempt's outcome is unknown.
    */
   async startAttempt(m: MessageRow, a: Omit<AttemptRow, 'status' | 'error_code' | 'finished_at' | 'provider_message_id'>) {
-    await this.db.transaction().execute(async (trx) => {
+    await this.tx.run(async (trx) => {
       const stale = await trx
         .updateTable('attempts')
         .set({ status: 'unknown', finished_at: a.started_at })
@@ -222,7 +226,7 @@ export class MessageStore {
    * receipt that raced ahead of this commit is applied now.
    */
   async attemptAccepted(m: MessageRow, attemptId: string, providerId: string, jobId: string, now: number) {
-    const orphans = await this.db.transaction().execute(async (trx) => {
+    const orphans = await this.tx.run(async (trx) => {
       await trx
         .updateTable('attempts')
         .set({ status: 'accepted', provider_message_id: providerId })
@@ -257,7 +261,7 @@ export class MessageStore {
     attempts: number,
     now: number,
   ) {
-    await this.db.transaction().execute(async (trx) => {
+    await this.tx.run(async (trx) => {
       await trx
         .updateTable('attempts')
         .set({ status: 'failed', error_code: error.code, finished_at: now })
@@ -275,7 +279,7 @@ export class MessageStore {
 
   /** Ends a message that is not final yet (deadline reached, or content missing). */
   async finish(id: string, status: MessageStatus, data: Record<string, unknown>, now: number): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await this.tx.run(async (trx) => {
       const m = await current(trx, id);
       if (!isFinal(m.status)) await setStatus(trx, m, status, data, now);
     });
@@ -286,7 +290,7 @@ export class MessageStore {
    * and applies it. Returns false for a duplicate.
    */
   async recordReceipt(r: Receipt, now = Date.now()): Promise<boolean> {
-    const row = await this.db.transaction().execute(async (trx) => {
+    const row = await this.tx.run(async (trx) => {
       const dup = await trx
         .selectFrom('receipts')
         .select('id')
@@ -317,7 +321,7 @@ export class MessageStore {
 
   /** Links a receipt to its attempt and moves the message on; no-op if the attempt is not known yet. */
   private async applyReceiptRow(r: ReceiptRow, now: number): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await this.tx.run(async (trx) => {
       const attempt = await trx
         .selectFrom('attempts')
         .selectAll()

@@ -2,6 +2,7 @@ import { connect, migrate, type Connection } from './connect.ts';
 import { JobStore } from './job-store.ts';
 import { MessageStore } from './message-store.ts';
 import { TenantStore } from './tenant-store.ts';
+import { TransactionRunner } from './transaction-runner.ts';
 import { WebhookStore } from './webhook-store.ts';
 
 /**
@@ -15,10 +16,11 @@ export class Store {
   readonly webhooks: WebhookStore;
 
   private constructor(readonly conn: Connection) {
+    const tx = new TransactionRunner(conn.db, conn.dialect);
     this.tenants = new TenantStore(conn.db);
-    this.messages = new MessageStore(conn.db);
-    this.jobs = new JobStore(conn.db, conn.dialect);
-    this.webhooks = new WebhookStore(conn.db);
+    this.messages = new MessageStore(conn.db, tx);
+    this.jobs = new JobStore(conn.db, conn.dialect, tx);
+    this.webhooks = new WebhookStore(conn.db, tx);
   }
 
   /** Opens and migrates the database at `url`. */

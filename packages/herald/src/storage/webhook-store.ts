@@ -1,6 +1,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { newJobId, newWebhookId, type TenantId } from '../ids.ts';
 import type { Database, WebhookDeliveriesTable } from './schema.ts';
+import type { TransactionRunner } from './transaction-runner.ts';
 
 export interface WebhookEndpoint {
   readonly id: string;
@@ -69,7 +70,10 @@ export async function enqueueWebhooks(trx: Db, tenantId: string, event: WebhookE
 
 /** Webhook endpoints and the record of every delivery. */
 export class WebhookStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly tx: TransactionRunner,
+  ) {}
 
   async createEndpoint(tenantId: TenantId, url: string, secretSealed: string, id: string, now = Date.now()) {
     await this.db
@@ -132,21 +136,23 @@ export class WebhookStore {
     result: { status: 'delivered' | 'pending' | 'failed'; statusCode: number | null },
     now = Date.now(),
   ): Promise<void> {
-    await this.db
-      .updateTable('webhook_deliveries')
-      .set((eb) => ({
-        status: result.status,
-        attempts: eb('attempts', '+', 1),
-        last_status_code: result.statusCode,
-        delivered_at: result.status === 'delivered' ? now : null,
-      }))
-      .where('id', '=', id)
-      .execute();
+    await this.tx.run((trx) =>
+      trx
+        .updateTable('webhook_deliveries')
+        .set((eb) => ({
+          status: result.status,
+          attempts: eb('attempts', '+', 1),
+          last_status_code: result.statusCode,
+          delivered_at: result.status === 'delivered' ? now : null,
+        }))
+        .where('id', '=', id)
+        .execute(),
+    );
   }
 
   /** Queues an existing delivery again (replay), whatever its state. */
   async replay(tenantId: TenantId, id: string, now = Date.now()): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.tx.run(async (trx) => {
       const r = await trx
         .updateTable('webhook_deliveries')
         .set({ status: 'pending' })

@@ -5,7 +5,7 @@ import type { Store } from '../../src/storage/store.ts';
 import { apiHarness } from '../support/api-harness.ts';
 import { testDatabases } from '../support/databases.ts';
 
-const [{ db }] = testDatabases();
+const { db } = testDatabases()[0]!;
 
 describe('messages API', () => {
   let store: Store;
@@ -140,7 +140,7 @@ describe('messages API', () => {
     const seen = new Set<string>();
     let cursor: string | null = null;
     do {
-      const page = (await get(auditor, `/v1/messages?limit=3${cursor ? `&cursor=${cursor}` : ''}`)).json();
+      const page: { data: Array<{ id: string }>; nextCursor: string | null } = (await get(auditor, `/v1/messages?limit=3${cursor ? `&cursor=${cursor}` : ''}`)).json();
       for (const m of page.data) seen.add(m.id);
       cursor = page.nextCursor;
     } while (cursor);

@@ -9,7 +9,7 @@ import { apiHarness } from '../support/api-harness.ts';
 import { testDatabases } from '../support/databases.ts';
 import { eventually, testDispatcher } from '../support/dispatcher-harness.ts';
 
-const [{ db }] = testDatabases();
+const { db } = testDatabases()[0]!;
 
 describe('customer webhooks', () => {
   let store: Store;

@@ -1,0 +1,72 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { DialectName } from './connect.ts';
+import type { Database } from './schema.ts';
+
+type Work = (trx: Transaction<Database>) => Promise<unknown>;
+
+interface Queued {
+  readonly work: Work;
+  readonly resolve: (v: unknown) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+/**
+ * Runs the store's transactions. On PostgreSQL each is its own transaction on a pooled
+ * connection. On SQLite there is one writer and every commit is an fsync
+ * (`synchronous=FULL`), so transactions that arrive while a commit is running are grouped into
+ * the next commit, each inside its own savepoint: one failing rolls back alone, and none is
+ * reported done before the shared commit is on disk.
+ */
+export class TransactionRunner {
+  #queue: Queued[] = [];
+  #draining = false;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName,
+    private readonly maxGroup = 256,
+  ) {}
+
+  run<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    if (this.dialect === 'postgres') return this.db.transaction().execute(work);
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.#draining) {
+        this.#draining = true;
+        setImmediate(() => void this.#drain());
+      }
+    });
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const group = this.#queue.splice(0, this.maxGroup);
+      const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+      try {
+        await this.db.transaction().execute(async (trx) => {
+          for (const item of group) {
+            await sql`savepoint herald_item`.execute(trx);
+            try {
+              results.push({ ok: true, value: await item.work(trx) });
+              await sql`release savepoint herald_item`.execute(trx);
+            } catch (error) {
+              await sql`rollback to savepoint herald_item`.execute(trx);
+              await sql`release savepoint herald_item`.execute(trx);
+              results.push({ ok: false, error });
+            }
+          }
+        });
+      } catch (error) {
+        // The commit itself failed: nothing of this group is on disk.
+        for (const item of group) item.reject(error);
+        continue;
+      }
+      group.forEach((item, i) => {
+        const r = results[i]!;
+        if (r.ok) item.resolve(r.value);
+        else item.reject(r.error);
+      });
+    }
+    this.#draining = false;
+  }
+}
