@@ -54,7 +54,9 @@ describe('crash safety', () => {
         }
       }
     });
-    await new Promise((r) => setTimeout(r, 1500));
+    // Kill once a few hundred messages are in, while the clients keep sending and the worker sends.
+    const until = Date.now() + 30_000;
+    while (accepted.length < 300 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     await kill(first.child, 'SIGKILL');
     stop = true;
     await Promise.all(clients);

@@ -29,9 +29,13 @@ interface Run {
   readonly stderr: string;
 }
 
+// The interpreter's real path: `python3` may be a version-manager shim (pyenv) that costs
+// hundreds of milliseconds per start; resolved once in `before`.
+let interpreter = 'python3';
+
 function python(args: readonly string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile('python3', [SCRIPT, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
+    execFile(interpreter, ['-I', SCRIPT, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
       const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
       resolve({ code, stdout, stderr });
     });
@@ -49,8 +53,9 @@ void describe('independent Python verifier', () => {
   };
 
   before(async () => {
-    const probe = spawnSync('python3', ['--version'], { encoding: 'utf8' });
+    const probe = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' });
     if (probe.status !== 0) throw new Error('python3 is required for the cross-language tlog test');
+    interpreter = probe.stdout.trim() || 'python3';
     dir = mkdtempSync(path.join(tmpdir(), 'herald-tlog-'));
     const keys = generateNoteKey(ORIGIN);
     verifierKey = keys.verifierKey;
