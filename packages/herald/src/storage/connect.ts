@@ -6,6 +6,7 @@ import pg from 'pg';
 import { HeraldError } from '../errors/index.ts';
 import { initial } from './migrations/0001-initial.ts';
 import type { Database } from './schema.ts';
+import { cachingSqliteDatabase } from './sqlite-statement-cache.ts';
 
 /** The SQL dialects Herald runs on. */
 export const DIALECTS = ['sqlite', 'postgres'] as const;
@@ -39,7 +40,9 @@ export function connect(url: string, opts: { poolSize?: number } = {}): Connecti
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: cachingSqliteDatabase(sqlite) }),
+  });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 

@@ -67,7 +67,9 @@ export class JobStore {
   }
 
   async complete(id: string, owner: string): Promise<void> {
-    await this.tx.run((trx) => trx.deleteFrom('jobs').where('id', '=', id).where('lease_owner', '=', owner).execute());
+    await this.tx.run((trx) =>
+      trx.deleteFrom('jobs').where('id', '=', id).where('lease_owner', '=', owner).execute(),
+    );
   }
 
   /** Puts a job back for a later run, counting the attempt. */

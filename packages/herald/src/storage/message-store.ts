@@ -4,6 +4,8 @@ import { isFinal, type MessageStatus } from '../delivery/message-status.ts';
 import { newJobId, type MessageId } from '../ids.ts';
 import type { Decision } from '../policy/decision.ts';
 import type { AttemptsTable, Database, MessageEventsTable, MessagesTable, ReceiptsTable } from './schema.ts';
+import type { DialectName } from './connect.ts';
+import { insertRows } from './insert-rows.ts';
 import type { TransactionRunner } from './transaction-runner.ts';
 import { enqueueWebhooks } from './webhook-store.ts';
 
@@ -53,6 +55,7 @@ export class MessageStore {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly tx: TransactionRunner,
+    private readonly dialect: DialectName,
   ) {}
 
   /**
@@ -69,7 +72,9 @@ export class MessageStore {
           .selectFrom('idempotency_keys')
           .selectAll()
           .where((eb) =>
-            eb.or(keyed.map((m) => eb.and([eb('tenant_id', '=', m.tenantId), eb('key', '=', m.idempotencyKey!)]))),
+            eb.or(
+              keyed.map((m) => eb.and([eb('tenant_id', '=', m.tenantId), eb('key', '=', m.idempotencyKey!)])),
+            ),
           )
           .execute();
         const byKey = new Map(existing.map((e) => [`${e.tenant_id}\n${e.key}`, e]));
@@ -78,61 +83,67 @@ export class MessageStore {
           const prior = byKey.get(`${m.tenantId}\n${m.idempotencyKey}`);
           if (!prior) return;
           outcomes[i] =
-            prior.request_hash === m.requestHash ? { kind: 'replay', messageId: prior.message_id } : { kind: 'conflict' };
+            prior.request_hash === m.requestHash
+              ? { kind: 'replay', messageId: prior.message_id }
+              : { kind: 'conflict' };
         });
       }
       const fresh = items.filter((_, i) => outcomes[i]!.kind === 'created');
       if (fresh.length === 0) return outcomes;
 
-      await trx
-        .insertInto('messages')
-        .values(
-          fresh.map((m) => ({
-            id: m.id,
-            tenant_id: m.tenantId,
-            api_key_id: m.apiKeyId,
-            recipient: m.recipient,
-            recipient_kind: m.recipientKind,
-            classification: m.classification,
-            retention: m.retention,
-            labels: JSON.stringify(m.labels),
-            status: m.status,
-            outcome: m.decision.outcome,
-            decision: JSON.stringify(m.decision),
-            route_step: 0,
-            idempotency_key: m.idempotencyKey ?? null,
-            expires_at: m.expiresAt,
-            created_at: m.createdAt,
-            updated_at: m.createdAt,
-          })),
-        )
-        .execute();
+      await insertRows(
+        trx,
+        this.dialect,
+        'messages',
+        fresh.map((m) => ({
+          id: m.id,
+          tenant_id: m.tenantId,
+          api_key_id: m.apiKeyId,
+          recipient: m.recipient,
+          recipient_kind: m.recipientKind,
+          classification: m.classification,
+          retention: m.retention,
+          labels: JSON.stringify(m.labels),
+          status: m.status,
+          outcome: m.decision.outcome,
+          decision: JSON.stringify(m.decision),
+          route_step: 0,
+          idempotency_key: m.idempotencyKey ?? null,
+          expires_at: m.expiresAt,
+          created_at: m.createdAt,
+          updated_at: m.createdAt,
+        })),
+      );
       const sealed = fresh.filter((m) => m.sealedContent !== null);
       if (sealed.length > 0) {
-        await trx
-          .insertInto('message_content')
-          .values(sealed.map((m) => ({ message_id: m.id, sealed: m.sealedContent! })))
-          .execute();
+        await insertRows(
+          trx,
+          this.dialect,
+          'message_content',
+          sealed.map((m) => ({ message_id: m.id, sealed: m.sealedContent! })),
+        );
       }
-      await trx
-        .insertInto('message_events')
-        .values(
-          fresh.map((m) => ({
-            message_id: m.id,
-            tenant_id: m.tenantId,
-            type: 'status',
-            status: m.status,
-            data: JSON.stringify({ rule: m.decision.rule, policyVersion: m.decision.policyVersion }),
-            at: m.createdAt,
-          })),
-        )
-        .execute();
+      await insertRows(
+        trx,
+        this.dialect,
+        'message_events',
+        fresh.map((m) => ({
+          message_id: m.id,
+          tenant_id: m.tenantId,
+          type: 'status',
+          status: m.status,
+          data: JSON.stringify({ rule: m.decision.rule, policyVersion: m.decision.policyVersion }),
+          at: m.createdAt,
+        })),
+      );
       const sendable = fresh.filter((m) => m.status === 'accepted');
       if (sendable.length > 0) {
-        await trx
-          .insertInto('jobs')
-          .values(sendable.map((m) => job('send', m.id, m.tenantId, m.createdAt)))
-          .execute();
+        await insertRows(
+          trx,
+          this.dialect,
+          'jobs',
+          sendable.map((m) => job('send', m.id, m.tenantId, m.createdAt)),
+        );
       }
       if (keyed.length > 0) {
         const rows = fresh
@@ -144,11 +155,16 @@ export class MessageStore {
             message_id: m.id,
             created_at: m.createdAt,
           }));
-        if (rows.length > 0) await trx.insertInto('idempotency_keys').values(rows).execute();
+        await insertRows(trx, this.dialect, 'idempotency_keys', rows);
       }
       for (const m of fresh) {
         if (m.status !== 'accepted') {
-          await enqueueWebhooks(trx, m.tenantId, statusEvent(m.id, m.status, { reasons: m.decision.reasons }), m.createdAt);
+          await enqueueWebhooks(
+            trx,
+            m.tenantId,
+            statusEvent(m.id, m.status, { reasons: m.decision.reasons }),
+            m.createdAt,
+          );
         }
       }
       return outcomes;
@@ -165,7 +181,9 @@ export class MessageStore {
       .executeTakeFirst();
   }
 
-  async timeline(id: string): Promise<{ events: EventRow[]; attempts: AttemptRow[]; receipts: ReceiptRow[] }> {
+  async timeline(
+    id: string,
+  ): Promise<{ events: EventRow[]; attempts: AttemptRow[]; receipts: ReceiptRow[] }> {
     const [events, attempts, receipts] = await Promise.all([
       this.db.selectFrom('message_events').selectAll().where('message_id', '=', id).orderBy('id').execute(),
       this.db.selectFrom('attempts').selectAll().where('message_id', '=', id).orderBy('started_at').execute(),
@@ -183,7 +201,10 @@ export class MessageStore {
     if (f.after) {
       const { createdAt, id } = f.after;
       q = q.where((eb) =>
-        eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)])]),
+        eb.or([
+          eb('created_at', '<', createdAt),
+          eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)]),
+        ]),
       );
     }
     return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit).execute();
@@ -193,7 +214,11 @@ export class MessageStore {
   async loadForSend(id: string): Promise<{ message: MessageRow; sealed: string | undefined } | undefined> {
     const message = await this.db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
     if (!message) return undefined;
-    const c = await this.db.selectFrom('message_content').select('sealed').where('message_id', '=', id).executeTakeFirst();
+    const c = await this.db
+      .selectFrom('message_content')
+      .select('sealed')
+      .where('message_id', '=', id)
+      .executeTakeFirst();
     return { message, sealed: c?.sealed };
   }
 
@@ -201,7 +226,10 @@ export class MessageStore {
    * Records that a send is about to start. Committed before the provider is called, so after a
    * crash the timeline shows that an earlier attempt's outcome is unknown.
    */
-  async startAttempt(m: MessageRow, a: Omit<AttemptRow, 'status' | 'error_code' | 'finished_at' | 'provider_message_id'>) {
+  async startAttempt(
+    m: MessageRow,
+    a: Omit<AttemptRow, 'status' | 'error_code' | 'finished_at' | 'provider_message_id'>,
+  ) {
     await this.tx.run(async (trx) => {
       const stale = await trx
         .updateTable('attempts')
@@ -210,13 +238,27 @@ export class MessageStore {
         .where('status', '=', 'sending')
         .executeTakeFirst();
       if (stale.numUpdatedRows > 0n) {
-        await event(trx, m, 'attempt_unknown', null, { reason: 'the worker stopped during an earlier send' }, a.started_at);
+        await event(
+          trx,
+          m,
+          'attempt_unknown',
+          null,
+          { reason: 'the worker stopped during an earlier send' },
+          a.started_at,
+        );
       }
       await trx
         .insertInto('attempts')
         .values({ ...a, status: 'sending', provider_message_id: null, error_code: null, finished_at: null })
         .execute();
-      await event(trx, m, 'attempt', null, { attempt: a.id, channel: a.channel, tier: a.tier, content: a.content_kind }, a.started_at);
+      await event(
+        trx,
+        m,
+        'attempt',
+        null,
+        { attempt: a.id, channel: a.channel, tier: a.tier, content: a.content_kind },
+        a.started_at,
+      );
       if (m.status === 'accepted') await setStatus(trx, m, 'sending', {}, a.started_at);
     });
   }
@@ -237,8 +279,16 @@ export class MessageStore {
         await setStatus(trx, fresh, 'sent', { attempt: attemptId, providerMessageId: providerId }, now);
       }
       const deadline = fresh.expires_at ?? now + DEFAULT_RECEIPT_WAIT_MS;
-      await trx.updateTable('jobs').set({ kind: 'deadline', run_at: deadline, lease_owner: null, lease_until: null }).where('id', '=', jobId).execute();
-      const attempt = await trx.selectFrom('attempts').select('channel').where('id', '=', attemptId).executeTakeFirstOrThrow();
+      await trx
+        .updateTable('jobs')
+        .set({ kind: 'deadline', run_at: deadline, lease_owner: null, lease_until: null })
+        .where('id', '=', jobId)
+        .execute();
+      const attempt = await trx
+        .selectFrom('attempts')
+        .select('channel')
+        .where('id', '=', attemptId)
+        .executeTakeFirstOrThrow();
       return trx
         .selectFrom('receipts')
         .selectAll()
@@ -267,9 +317,20 @@ export class MessageStore {
         .set({ status: 'failed', error_code: error.code, finished_at: now })
         .where('id', '=', attemptId)
         .execute();
-      await event(trx, m, 'attempt_failed', null, { attempt: attemptId, code: error.code, retryable: error.retryable, nextTry: retryAt ?? null }, now);
+      await event(
+        trx,
+        m,
+        'attempt_failed',
+        null,
+        { attempt: attemptId, code: error.code, retryable: error.retryable, nextTry: retryAt ?? null },
+        now,
+      );
       if (retryAt !== undefined) {
-        await trx.updateTable('jobs').set({ run_at: retryAt, attempts, lease_owner: null, lease_until: null }).where('id', '=', jobId).execute();
+        await trx
+          .updateTable('jobs')
+          .set({ run_at: retryAt, attempts, lease_owner: null, lease_until: null })
+          .where('id', '=', jobId)
+          .execute();
       } else {
         const fresh = await current(trx, m.id);
         await setStatus(trx, fresh, 'failed', { code: error.code, attempts }, now);
@@ -364,7 +425,17 @@ const RECEIPT_TO_STATUS: Readonly<Record<string, MessageStatus>> = {
 };
 
 function job(kind: string, ref: string, tenantId: string, now: number) {
-  return { id: newJobId(), kind, ref, tenant_id: tenantId, run_at: now, attempts: 0, lease_owner: null, lease_until: null, created_at: now };
+  return {
+    id: newJobId(),
+    kind,
+    ref,
+    tenant_id: tenantId,
+    run_at: now,
+    attempts: 0,
+    lease_owner: null,
+    lease_until: null,
+    created_at: now,
+  };
 }
 
 function statusEvent(id: string, status: string, data: Record<string, unknown>) {
@@ -375,7 +446,14 @@ async function current(trx: Tx, id: string): Promise<MessageRow> {
   return trx.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 }
 
-async function event(trx: Tx, m: MessageRow, type: string, status: string | null, data: Record<string, unknown>, at: number) {
+async function event(
+  trx: Tx,
+  m: MessageRow,
+  type: string,
+  status: string | null,
+  data: Record<string, unknown>,
+  at: number,
+) {
   await trx
     .insertInto('message_events')
     .values({ message_id: m.id, tenant_id: m.tenant_id, type, status, data: JSON.stringify(data), at })
@@ -386,7 +464,13 @@ async function event(trx: Tx, m: MessageRow, type: string, status: string | null
  * Moves a message to a new status with its timeline event and customer webhooks. Reaching a
  * final status destroys the sealed content (it is no longer needed) and any pending timer.
  */
-async function setStatus(trx: Tx, m: MessageRow, status: MessageStatus, data: Record<string, unknown>, now: number) {
+async function setStatus(
+  trx: Tx,
+  m: MessageRow,
+  status: MessageStatus,
+  data: Record<string, unknown>,
+  now: number,
+) {
   await trx.updateTable('messages').set({ status, updated_at: now }).where('id', '=', m.id).execute();
   await event(trx, m, 'status', status, data, now);
   await enqueueWebhooks(trx, m.tenant_id, statusEvent(m.id, status, data), now);

@@ -18,7 +18,7 @@ export class Store {
   private constructor(readonly conn: Connection) {
     const tx = new TransactionRunner(conn.db, conn.dialect);
     this.tenants = new TenantStore(conn.db);
-    this.messages = new MessageStore(conn.db, tx);
+    this.messages = new MessageStore(conn.db, tx, conn.dialect);
     this.jobs = new JobStore(conn.db, conn.dialect, tx);
     this.webhooks = new WebhookStore(conn.db, tx);
   }

@@ -57,7 +57,8 @@ export class TenantStore {
     hash: string,
     now = Date.now(),
   ): Promise<ApiKeyRecord> {
-    if (!(await this.getTenant(tenantId))) throw new HeraldError('HERALD_ERR_TENANT_NOT_FOUND', { id: tenantId });
+    if (!(await this.getTenant(tenantId)))
+      throw new HeraldError('HERALD_ERR_TENANT_NOT_FOUND', { id: tenantId });
     const record: ApiKeyRecord = { id: newApiKeyId(), tenantId, role, name, createdAt: now, revokedAt: null };
     await this.db
       .insertInto('api_keys')

@@ -25,7 +25,12 @@ type Db = Kysely<Database> | Transaction<Database>;
  * Queues one delivery per active endpoint of the tenant, in the caller's transaction, so an
  * event is queued if and only if the state change that caused it commits.
  */
-export async function enqueueWebhooks(trx: Db, tenantId: string, event: WebhookEvent, now: number): Promise<void> {
+export async function enqueueWebhooks(
+  trx: Db,
+  tenantId: string,
+  event: WebhookEvent,
+  now: number,
+): Promise<void> {
   const endpoints = await trx
     .selectFrom('webhook_endpoints')
     .select('id')
@@ -78,7 +83,14 @@ export class WebhookStore {
   async createEndpoint(tenantId: TenantId, url: string, secretSealed: string, id: string, now = Date.now()) {
     await this.db
       .insertInto('webhook_endpoints')
-      .values({ id, tenant_id: tenantId, url, secret_sealed: secretSealed, created_at: now, disabled_at: null })
+      .values({
+        id,
+        tenant_id: tenantId,
+        url,
+        secret_sealed: secretSealed,
+        created_at: now,
+        disabled_at: null,
+      })
       .execute();
   }
 
@@ -100,9 +112,19 @@ export class WebhookStore {
   }
 
   async getEndpoint(id: string): Promise<WebhookEndpoint | undefined> {
-    const r = await this.db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
     return (
-      r && { id: r.id, tenantId: r.tenant_id as TenantId, url: r.url, secretSealed: r.secret_sealed, createdAt: r.created_at }
+      r && {
+        id: r.id,
+        tenantId: r.tenant_id as TenantId,
+        url: r.url,
+        secretSealed: r.secret_sealed,
+        createdAt: r.created_at,
+      }
     );
   }
 

@@ -67,7 +67,11 @@ export function initial(dialect: 'sqlite' | 'postgres'): Migration {
         .addColumn('data', 'text', (c) => c.notNull())
         .addColumn('at', 'bigint', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('message_events_message').on('message_events').column('message_id').execute();
+      await db.schema
+        .createIndex('message_events_message')
+        .on('message_events')
+        .column('message_id')
+        .execute();
       await db.schema
         .createTable('attempts')
         .addColumn('id', 'text', (c) => c.primaryKey())
