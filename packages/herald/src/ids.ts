@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytesPooled } from './crypto/random-pool.ts';
 
 /** A string that cannot be mixed up with another kind of identifier by accident. */
 export type Brand<T, B extends string> = T & { readonly __brand: B };
@@ -23,7 +23,7 @@ export function newId<T extends string>(prefix: string): T {
     head = CROCKFORD[time % 32]! + head;
     time = Math.floor(time / 32);
   }
-  const rnd = randomBytes(16);
+  const rnd = randomBytesPooled(16);
   let tail = '';
   for (let i = 0; i < 16; i++) tail += CROCKFORD[rnd[i]! % 32]!;
   return `${prefix}_${head}${tail}` as T;

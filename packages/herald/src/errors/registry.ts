@@ -162,12 +162,241 @@ export const ERRORS = {
     reason: 'unavailable',
     message: 'The {channel} provider sent a response Herald cannot parse',
   },
+  HERALD_ERR_CHANNEL_BIND_FAILED: {
+    status: 502,
+    reason: 'unauthorized',
+    message: 'The {channel} provider refused our credentials: {detail}',
+  },
+  HERALD_ERR_CHANNEL_CONTENT_TOO_LONG: {
+    status: 400,
+    reason: 'invalid',
+    message: 'The {channel} message is longer than {limit} encoded octets',
+  },
   // --- simulator
   HERALD_ERR_SIMULATOR_BAD_PROFILE: {
     status: 500,
     reason: 'invalid',
     message: 'Invalid simulator profile: {detail}',
   },
+  HERALD_ERR_SIMULATOR_LISTEN_FAILED: {
+    status: 500,
+    reason: 'unavailable',
+    message: 'The simulator cannot listen on {host}:{port}: {detail}',
+  },
+  // --- tlog (RFC 9162 Merkle logs and C2SP signed checkpoints: journal and key directory)
+  HERALD_ERR_TLOG_INVALID_ARGUMENT: {
+    status: 400,
+    reason: 'invalid',
+    message: 'Invalid transparency log argument: {detail}',
+  },
+  HERALD_ERR_TLOG_BEYOND_SIZE: {
+    status: 400,
+    reason: 'invalid',
+    message: 'The {what} {value} is beyond the log size {size}',
+  },
+  HERALD_ERR_TLOG_SIZE_CONFLICT: {
+    status: 409,
+    reason: 'conflict',
+    message: 'The log is at size {actual}, not {expected}: another sequencer appended',
+  },
+  HERALD_ERR_TLOG_MISSING_NODE: {
+    status: 500,
+    reason: 'internal',
+    message: 'The hash store has no node at level {level}, index {index}',
+  },
+  HERALD_ERR_TLOG_MALFORMED_KEY: {
+    status: 400,
+    reason: 'invalid',
+    message: 'The note key is malformed: {detail}',
+  },
+  HERALD_ERR_TLOG_MALFORMED_NOTE: {
+    status: 400,
+    reason: 'invalid',
+    message: 'The signed note is malformed: {detail}',
+  },
+  HERALD_ERR_TLOG_MALFORMED_CHECKPOINT: {
+    status: 400,
+    reason: 'invalid',
+    message: 'The checkpoint is malformed: {detail}',
+  },
+  HERALD_ERR_TLOG_BAD_SIGNATURE: {
+    status: 400,
+    reason: 'invalid',
+    message: 'The note signature by key {name}+{keyId} does not verify',
+  },
+  HERALD_ERR_TLOG_UNVERIFIED_NOTE: {
+    status: 400,
+    reason: 'invalid',
+    message: 'The note has no valid signature from a trusted key',
+  },
+  HERALD_ERR_TLOG_ORIGIN_MISMATCH: {
+    status: 400,
+    reason: 'invalid',
+    message: 'The checkpoint is not for the log {expected}',
+  },
+  // --- policy (policy-as-code: loading, compiling and testing; `{where}` is file:line:column)
+  HERALD_ERR_POLICY_SYNTAX: {
+    status: 400,
+    reason: 'invalid',
+    message: 'The policy is not valid YAML or JSON at {where}: {detail}',
+  },
+  HERALD_ERR_POLICY_INVALID: {
+    status: 400,
+    reason: 'invalid',
+    message: 'The policy is invalid at {where}: {detail}',
+  },
+  HERALD_ERR_POLICY_UNKNOWN_CHANNEL: {
+    status: 400,
+    reason: 'invalid',
+    message: 'Unknown channel in the policy at {where}: {detail}',
+  },
+  HERALD_ERR_POLICY_UNKNOWN_CONDITION: {
+    status: 400,
+    reason: 'invalid',
+    message: 'Unknown condition in the policy at {where}: {detail}',
+  },
+  HERALD_ERR_POLICY_BAD_DURATION: {
+    status: 400,
+    reason: 'invalid',
+    message: 'Bad duration in the policy at {where}: {detail}',
+  },
+  HERALD_ERR_POLICY_UNKNOWN_NOTICE: {
+    status: 400,
+    reason: 'invalid',
+    message: 'Unknown notice template in the policy at {where}: {detail}',
+  },
+  HERALD_ERR_POLICY_CONTENT_BELOW_TIER: {
+    status: 400,
+    reason: 'invalid',
+    message: 'A rule sends content below its minimum security tier at {where}: {detail}',
+  },
+  HERALD_ERR_POLICY_PUSH_CONTENT: {
+    status: 400,
+    reason: 'invalid',
+    message: 'A push step may carry only a notice, never content, at {where}: {detail}',
+  },
+  HERALD_ERR_POLICY_TIER_FLOOR: {
+    status: 400,
+    reason: 'invalid',
+    message: 'A default minimum tier is below the floor for its classification at {where}: {detail}',
+  },
+  HERALD_ERR_POLICY_DUPLICATE_RULE: {
+    status: 400,
+    reason: 'invalid',
+    message: 'Two rules have the same name at {where}: {detail}',
+  },
+  HERALD_ERR_POLICY_CASES_INVALID: {
+    status: 400,
+    reason: 'invalid',
+    message: 'The policy test cases are invalid at {where}: {detail}',
+  },
+  HERALD_ERR_POLICY_CASES_FAILED: {
+    status: 422,
+    reason: 'invalid',
+    message: '{failed} of {total} policy test cases fail; the policy was not activated',
+  },
+  // --- e2ee (MLS engine: framing, KeyPackages, group operations; never content or keys in messages)
+  HERALD_ERR_E2EE_MALFORMED_MESSAGE: {
+    status: 400,
+    reason: 'invalid',
+    message: 'The MLS message is malformed: {detail}',
+  },
+  HERALD_ERR_E2EE_UNEXPECTED_WIRE_FORMAT: {
+    status: 400,
+    reason: 'invalid',
+    message: 'Expected an MLS {expected}, got {actual}',
+  },
+  HERALD_ERR_E2EE_UNSUPPORTED_CIPHERSUITE: {
+    status: 400,
+    reason: 'invalid',
+    message: 'MLS cipher suite {suite} is not accepted here',
+  },
+  HERALD_ERR_E2EE_KEY_PACKAGE_INVALID: {
+    status: 400,
+    reason: 'invalid',
+    message: 'The KeyPackage is invalid: {detail}',
+  },
+  HERALD_ERR_E2EE_KEY_PACKAGE_LIFETIME: {
+    status: 400,
+    reason: 'invalid',
+    message: 'The KeyPackage lifetime is not acceptable: {detail}',
+  },
+  HERALD_ERR_E2EE_CREDENTIAL_REJECTED: {
+    status: 403,
+    reason: 'forbidden',
+    message: 'The MLS credential was refused: {reason}',
+  },
+  HERALD_ERR_E2EE_WRONG_GROUP: {
+    status: 400,
+    reason: 'invalid',
+    message: 'The MLS message belongs to another group',
+  },
+  HERALD_ERR_E2EE_STALE_EPOCH: {
+    status: 409,
+    reason: 'conflict',
+    message: 'The MLS message is for epoch {epoch}; the group is at epoch {current}',
+  },
+  HERALD_ERR_E2EE_FUTURE_EPOCH: {
+    status: 409,
+    reason: 'conflict',
+    message: 'The MLS message is for epoch {epoch}, ahead of this member at epoch {current}',
+  },
+  HERALD_ERR_E2EE_COMMIT_PATH_REQUIRED: {
+    status: 400,
+    reason: 'invalid',
+    message: 'A commit covering {proposals} must carry an UpdatePath (RFC 9420 §12.4)',
+  },
+  HERALD_ERR_E2EE_KEY_REUSED: {
+    status: 400,
+    reason: 'invalid',
+    message: 'The commit introduces an HPKE key already used in the group (RFC 9420 §12.4.2)',
+  },
+  HERALD_ERR_E2EE_AUTHENTICATION_FAILED: {
+    status: 400,
+    reason: 'invalid',
+    message: 'The MLS message failed authentication: {detail}',
+  },
+  HERALD_ERR_E2EE_DECRYPTION_FAILED: {
+    status: 400,
+    reason: 'invalid',
+    message: 'The MLS message could not be decrypted',
+  },
+  HERALD_ERR_E2EE_REPLAYED_MESSAGE: {
+    status: 409,
+    reason: 'conflict',
+    message: 'The MLS message was already processed or its key is deleted',
+  },
+  HERALD_ERR_E2EE_PROTOCOL_VIOLATION: {
+    status: 400,
+    reason: 'invalid',
+    message: 'The MLS message breaks a protocol rule: {detail}',
+  },
+  HERALD_ERR_E2EE_NOT_A_MEMBER: {
+    status: 403,
+    reason: 'forbidden',
+    message: 'This device is no longer a member of the group',
+  },
+  HERALD_ERR_E2EE_OWN_COMMIT: {
+    status: 409,
+    reason: 'conflict',
+    message: "The commit is this device's own; merge the pending commit instead",
+  },
+  HERALD_ERR_E2EE_WELCOME_NOT_FOR_US: {
+    status: 400,
+    reason: 'invalid',
+    message: 'The Welcome is not addressed to this KeyPackage',
+  },
+  HERALD_ERR_E2EE_MEMBER_NOT_FOUND: {
+    status: 404,
+    reason: 'not_found',
+    message: 'The group has no member at leaf {leaf}',
+  },
+  HERALD_ERR_E2EE_INVALID_STATE: {
+    status: 400,
+    reason: 'invalid',
+    message: 'The MLS group state cannot be used: {detail}',
+  },
+  HERALD_ERR_E2EE_INTERNAL: { status: 500, reason: 'internal', message: 'MLS engine failure: {detail}' },
 } as const satisfies Record<string, ErrorDef>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -45,8 +45,10 @@ export interface RouteStep {
   readonly channel: Channel;
   readonly tier: SecurityTier;
   readonly content: ContentKind;
-  /** The notice text for `notice` steps (content-free by construction). */
+  /** The notice text for `notice` steps (content-free by construction: static policy text). */
   readonly notice?: string;
+  /** The name of the policy's notice template the text came from, when it came from one. */
+  readonly noticeTemplate?: string;
   /** Triggers that move on to the next step. */
   readonly fallbackOn: readonly Trigger[];
   /** True when this step is below the message's minimum tier (only ever a notice). */
@@ -55,6 +57,13 @@ export interface RouteStep {
 
 export const OUTCOMES = ['allow', 'block', 'escalate'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
+
+/**
+ * Obligations a rule attaches to its route. `consent`: only channels the recipient consented to;
+ * `managed_device`: only to a managed and compliant device; `e2ee`: minimum tier e2ee.
+ */
+export const REQUIREMENTS = ['e2ee', 'managed_device', 'consent'] as const;
+export type Requirement = (typeof REQUIREMENTS)[number];
 
 export const JOURNAL_MODES = ['sealed', 'metadata', 'none'] as const;
 export type JournalMode = (typeof JOURNAL_MODES)[number];
@@ -78,7 +87,17 @@ export interface Decision {
   readonly rule: string;
   readonly policyVersion: string;
   readonly reasons: readonly string[];
+  /**
+   * The rules looked at, in order, up to and including the one that matched. Compiled policies
+   * build it lazily on first read (it is a getter), so deciding stays cheap; reading it is pure.
+   */
   readonly trace: readonly TraceEntry[];
+  /** Position of the matched rule in the policy (0-based); -1 when no rule matched. */
+  readonly ruleIndex?: number;
+  /** The policy's name (its `name`), next to its content-hash version. */
+  readonly policyName?: string;
+  /** Obligations the route carries (already applied to `route` where the context allows). */
+  readonly requires?: readonly Requirement[];
 }
 
 /** The port the accept path calls. Pure: no I/O, never throws for a deny. */

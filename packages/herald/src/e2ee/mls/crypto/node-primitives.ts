@@ -1,0 +1,142 @@
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  randomFillSync,
+  timingSafeEqual,
+} from 'node:crypto';
+import { CryptoError } from 'ts-mls/mlsError.js';
+
+/** Hash functions the MLS cipher suites use, by their OpenSSL names. */
+export const NODE_HASHES = ['sha256', 'sha384', 'sha512'] as const;
+export type NodeHashName = (typeof NODE_HASHES)[number];
+
+/** Output length in bytes of each hash (`Nh`). */
+export const HASH_LENGTH: Readonly<Record<NodeHashName, number>> = { sha256: 32, sha384: 48, sha512: 64 };
+
+/** AEADs the MLS cipher suites use, by their OpenSSL names. */
+export const NODE_AEADS = ['aes-128-gcm', 'aes-256-gcm', 'chacha20-poly1305'] as const;
+export type NodeAeadName = (typeof NODE_AEADS)[number];
+
+/** Key length (`Nk`) of each AEAD; all three use 12-byte nonces and 16-byte tags. */
+export const AEAD_KEY_LENGTH: Readonly<Record<NodeAeadName, number>> = {
+  'aes-128-gcm': 16,
+  'aes-256-gcm': 32,
+  'chacha20-poly1305': 32,
+};
+export const AEAD_NONCE_LENGTH = 12;
+const AEAD_TAG_LENGTH = 16;
+
+/**
+ * A plain `Uint8Array` copy of `buf`. ts-mls zeroes and slices the arrays it receives; a Node
+ * `Buffer` may share a pooled slab and its `slice()` does not copy, so nothing we hand back is a
+ * `Buffer`.
+ */
+export function toBytes(buf: Uint8Array): Uint8Array {
+  return new Uint8Array(buf);
+}
+
+/** `Hash(data)`. */
+export function digest(hash: NodeHashName, data: Uint8Array): Uint8Array {
+  return toBytes(createHash(hash).update(data).digest());
+}
+
+/** `HMAC(key, data)`. */
+export function hmac(hash: NodeHashName, key: Uint8Array, data: Uint8Array): Uint8Array {
+  return toBytes(createHmac(hash, key).update(data).digest());
+}
+
+/** Constant-time comparison that is false (not an exception) when the lengths differ. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * HKDF-Extract (RFC 5869 §2.2). An empty salt is the same as `HashLen` zero bytes because HMAC
+ * zero-pads its key, so no special case is needed.
+ */
+export function hkdfExtract(hash: NodeHashName, salt: Uint8Array, ikm: Uint8Array): Uint8Array {
+  return hmac(hash, salt, ikm);
+}
+
+/** HKDF-Expand (RFC 5869 §2.3). */
+export function hkdfExpand(
+  hash: NodeHashName,
+  prk: Uint8Array,
+  info: Uint8Array,
+  length: number,
+): Uint8Array {
+  const hashLen = HASH_LENGTH[hash];
+  if (length > 255 * hashLen) throw new CryptoError('HKDF-Expand: output too long');
+  const out = new Uint8Array(length);
+  let previous: Uint8Array = new Uint8Array(0);
+  let filled = 0;
+  for (let counter = 1; filled < length; counter++) {
+    const h = createHmac(hash, prk);
+    h.update(previous);
+    h.update(info);
+    h.update(Uint8Array.of(counter));
+    previous = h.digest();
+    out.set(previous.subarray(0, Math.min(hashLen, length - filled)), filled);
+    filled += hashLen;
+  }
+  return out;
+}
+
+/** AEAD seal: returns `ciphertext || tag`. */
+export function aeadSeal(
+  aead: NodeAeadName,
+  key: Uint8Array,
+  nonce: Uint8Array,
+  aad: Uint8Array,
+  plaintext: Uint8Array,
+): Uint8Array {
+  const cipher =
+    aead === 'chacha20-poly1305'
+      ? createCipheriv(aead, key, nonce, { authTagLength: AEAD_TAG_LENGTH })
+      : createCipheriv(aead, key, nonce);
+  if (aad.length > 0) cipher.setAAD(aad);
+  const head = cipher.update(plaintext);
+  const tail = cipher.final();
+  const tag = cipher.getAuthTag();
+  const out = new Uint8Array(head.length + tail.length + tag.length);
+  out.set(head, 0);
+  out.set(tail, head.length);
+  out.set(tag, head.length + tail.length);
+  return out;
+}
+
+/** AEAD open of `ciphertext || tag`; throws ts-mls's `CryptoError` when authentication fails. */
+export function aeadOpen(
+  aead: NodeAeadName,
+  key: Uint8Array,
+  nonce: Uint8Array,
+  aad: Uint8Array,
+  ciphertext: Uint8Array,
+): Uint8Array {
+  if (ciphertext.length < AEAD_TAG_LENGTH) throw new CryptoError('AEAD ciphertext shorter than its tag');
+  const body = ciphertext.subarray(0, ciphertext.length - AEAD_TAG_LENGTH);
+  const tag = ciphertext.subarray(ciphertext.length - AEAD_TAG_LENGTH);
+  try {
+    const decipher =
+      aead === 'chacha20-poly1305'
+        ? createDecipheriv(aead, key, nonce, { authTagLength: AEAD_TAG_LENGTH })
+        : createDecipheriv(aead, key, nonce);
+    decipher.setAuthTag(tag);
+    if (aad.length > 0) decipher.setAAD(aad);
+    const head = decipher.update(body);
+    const tail = decipher.final();
+    const out = new Uint8Array(head.length + tail.length);
+    out.set(head, 0);
+    out.set(tail, head.length);
+    return out;
+  } catch (err) {
+    throw new CryptoError(`AEAD open failed: ${(err as Error).message}`);
+  }
+}
+
+/** `n` bytes from the operating system's CSPRNG. */
+export function randomBytes(n: number): Uint8Array {
+  return randomFillSync(new Uint8Array(n));
+}
