@@ -8,10 +8,17 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { startChild } from '../support/child-server.ts';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '64' } } });
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '64' } },
+});
 const duration = Number(values.seconds);
 const connections = Number(values.connections);
-const body = JSON.stringify({ to: '+15550000001', content: { text: 'Your code is 123456' }, classification: 'internal', labels: { purpose: 'otp' } });
+const body = JSON.stringify({
+  to: '+15550000001',
+  content: { text: 'Your code is 123456' },
+  classification: 'internal',
+  labels: { purpose: 'otp' },
+});
 
 async function load(port: number, key?: string) {
   const r = await autocannon({
@@ -41,7 +48,9 @@ try {
 
   const row = (name: string, x: typeof h) =>
     `${name.padEnd(34)} ${x.rps.toFixed(0).padStart(8)} req/s   p50 ${String(x.p50).padStart(4)} ms   p99 ${String(x.p99).padStart(4)} ms   non-2xx ${x.errors}`;
-  console.log(`accept benchmark: ${connections} connections, ${duration} s each, SQLite WAL synchronous=FULL`);
+  console.log(
+    `accept benchmark: ${connections} connections, ${duration} s each, SQLite WAL synchronous=FULL`,
+  );
   console.log(row('bare Fastify (baseline)', baseline));
   console.log(row('Herald POST /v1/messages', h));
   console.log(`ratio Herald / bare Fastify: ${(h.rps / baseline.rps).toFixed(2)} (target ≥ 0.40)`);

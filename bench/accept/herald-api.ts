@@ -15,6 +15,12 @@ await store.tenants.createApiKey(tenant.id, 'sender', 'bench', hash);
 await store.close();
 writeFileSync(join(config.dataDir, 'bench.key'), key);
 
-const gw = await startGateway({ config, api: true, worker: false, sandbox: false, logger: pino({ level: 'warn' }) });
+const gw = await startGateway({
+  config,
+  api: true,
+  worker: false,
+  sandbox: false,
+  logger: pino({ level: 'warn' }),
+});
 process.stdout.write(`READY ${new URL(gw.url!).port}\n`);
 process.on('SIGTERM', () => void gw.close().then(() => process.exit(0)));

@@ -31,7 +31,9 @@ function int(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max
   if (raw === undefined || raw === '') return def;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw new HeraldError('HERALD_ERR_CONFIG_INVALID', { detail: `${name} must be an integer in [${min}, ${max}]` });
+    throw new HeraldError('HERALD_ERR_CONFIG_INVALID', {
+      detail: `${name} must be an integer in [${min}, ${max}]`,
+    });
   }
   return n;
 }
@@ -45,7 +47,9 @@ export function parseSmppUrl(url: string, sourceAddr: string): SmppConfig {
     throw new HeraldError('HERALD_ERR_CONFIG_INVALID', { detail: 'HERALD_SMPP_URL is not a URL' });
   }
   if (u.protocol !== 'smpp:' || !u.hostname || !u.port) {
-    throw new HeraldError('HERALD_ERR_CONFIG_INVALID', { detail: 'HERALD_SMPP_URL must look like smpp://id:password@host:port' });
+    throw new HeraldError('HERALD_ERR_CONFIG_INVALID', {
+      detail: 'HERALD_SMPP_URL must look like smpp://id:password@host:port',
+    });
   }
   return {
     host: u.hostname,
@@ -58,10 +62,14 @@ export function parseSmppUrl(url: string, sourceAddr: string): SmppConfig {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = env.HERALD_DATA_DIR || './data';
-  const retention = (env.HERALD_RETENTION_CLASSES || 'standard,transient,30d,1y,7y').split(',').map((s) => s.trim());
+  const retention = (env.HERALD_RETENTION_CLASSES || 'standard,transient,30d,1y,7y')
+    .split(',')
+    .map((s) => s.trim());
   const defaultRetention = env.HERALD_DEFAULT_RETENTION || 'standard';
   if (!retention.includes(defaultRetention)) {
-    throw new HeraldError('HERALD_ERR_CONFIG_INVALID', { detail: 'HERALD_DEFAULT_RETENTION is not a retention class' });
+    throw new HeraldError('HERALD_ERR_CONFIG_INVALID', {
+      detail: 'HERALD_DEFAULT_RETENTION is not a retention class',
+    });
   }
   return {
     host: env.HERALD_HOST || '127.0.0.1',
@@ -69,7 +77,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     databaseUrl: env.HERALD_DATABASE_URL || `${dataDir}/herald.db`,
     masterKey: env.HERALD_MASTER_KEY || undefined,
-    smpp: env.HERALD_SMPP_URL ? parseSmppUrl(env.HERALD_SMPP_URL, env.HERALD_SMPP_SOURCE || 'Herald') : undefined,
+    smpp: env.HERALD_SMPP_URL
+      ? parseSmppUrl(env.HERALD_SMPP_URL, env.HERALD_SMPP_SOURCE || 'Herald')
+      : undefined,
     maxAttempts: int(env, 'HERALD_MAX_ATTEMPTS', 6, 1, 100),
     retryBaseMs: int(env, 'HERALD_RETRY_BASE_MS', 1000, 1, 3_600_000),
     retryMaxMs: int(env, 'HERALD_RETRY_MAX_MS', 60_000, 1, 86_400_000),

@@ -60,9 +60,21 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     let smpp: SmppConfig | undefined = config.smpp;
     let sandboxKey: string | undefined;
     if (opts.sandbox) {
-      smsc = await startSmsc({ host: '127.0.0.1', port: 0, systemId: 'herald', password: 'sandbox', ...(config.simulatorProfile ? { profilePath: config.simulatorProfile } : {}) });
+      smsc = await startSmsc({
+        host: '127.0.0.1',
+        port: 0,
+        systemId: 'herald',
+        password: 'sandbox',
+        ...(config.simulatorProfile ? { profilePath: config.simulatorProfile } : {}),
+      });
       closers.push(() => smsc!.close());
-      smpp ??= { host: '127.0.0.1', port: smsc.port, systemId: 'herald', password: 'sandbox', sourceAddr: 'Herald' };
+      smpp ??= {
+        host: '127.0.0.1',
+        port: smsc.port,
+        systemId: 'herald',
+        password: 'sandbox',
+        sourceAddr: 'Herald',
+      };
       sandboxKey = (await ensureSandboxTenant(store, config.dataDir)).key;
     }
 
@@ -76,7 +88,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       adapters.set('sms', sms);
       closers.push(() => sms.close());
       // Not awaited: the adapter reconnects on its own, and sends wait or fail retryably meanwhile.
-      sms.start().catch((err: unknown) => log.warn({ err: { code: (err as { code?: string }).code } }, 'SMSC not reachable yet'));
+      sms
+        .start()
+        .catch((err: unknown) =>
+          log.warn({ err: { code: (err as { code?: string }).code } }, 'SMSC not reachable yet'),
+        );
     }
 
     let dispatcher: Dispatcher | undefined;

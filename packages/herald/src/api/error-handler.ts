@@ -31,8 +31,15 @@ export function toHeraldError(err: unknown, req: FastifyRequest, bodyLimit: numb
 
 export function sendError(reply: FastifyReply, err: HeraldError, req: FastifyRequest) {
   if (err.code === 'HERALD_ERR_API_INTERNAL') req.log.error({ err: err.cause }, 'unhandled error');
-  if (err.code === 'HERALD_ERR_IDEMPOTENCY_IN_FLIGHT' || err.reason === 'throttled') void reply.header('retry-after', '1');
+  if (err.code === 'HERALD_ERR_IDEMPOTENCY_IN_FLIGHT' || err.reason === 'throttled')
+    void reply.header('retry-after', '1');
   return reply.code(err.statusCode).send({
-    error: { code: err.code, message: err.message, reason: err.reason, retryable: err.isRetryable, requestId: req.id },
+    error: {
+      code: err.code,
+      message: err.message,
+      reason: err.reason,
+      retryable: err.isRetryable,
+      requestId: req.id,
+    },
   });
 }

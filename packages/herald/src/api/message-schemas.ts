@@ -17,7 +17,11 @@ export const LIMITS = {
 
 export const SendMessageBody = Type.Object(
   {
-    to: Type.String({ minLength: 3, maxLength: 254, description: 'E.164 number, email address or `user:<id>`' }),
+    to: Type.String({
+      minLength: 3,
+      maxLength: 254,
+      description: 'E.164 number, email address or `user:<id>`',
+    }),
     content: Type.Object(
       { text: Type.String({ minLength: 1, maxLength: LIMITS.textChars }) },
       { additionalProperties: false },
@@ -53,7 +57,10 @@ export const AcceptedMessage = Type.Object({
   decision: DecisionSummary,
 });
 
-export const MessageParams = Type.Object({ id: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
+export const MessageParams = Type.Object(
+  { id: Type.String({ maxLength: 64 }) },
+  { additionalProperties: false },
+);
 
 export const ListQuery = Type.Object(
   {

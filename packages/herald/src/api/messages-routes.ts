@@ -7,10 +7,10 @@ import { AcceptedMessage, ErrorBody, ListQuery, MessageParams, SendMessageBody }
 import { messageDetail, messageSummary } from './message-view.ts';
 
 /** `/v1/messages`: send, read one with its timeline, list. */
-export const messagesRoutes: FastifyPluginAsyncTypebox<{ accept: AcceptService; messages: MessageStore }> = async (
-  app,
-  { accept, messages },
-) => {
+export const messagesRoutes: FastifyPluginAsyncTypebox<{
+  accept: AcceptService;
+  messages: MessageStore;
+}> = async (app, { accept, messages }) => {
   app.post(
     '/v1/messages',
     {

@@ -51,7 +51,11 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
 
   app.setErrorHandler((err, req, reply) => sendError(reply, toHeraldError(err, req, bodyLimit), req));
   app.setNotFoundHandler((req, reply) =>
-    sendError(reply, new HeraldError('HERALD_ERR_API_NOT_FOUND', { method: req.method, url: req.url.slice(0, 100) }), req),
+    sendError(
+      reply,
+      new HeraldError('HERALD_ERR_API_NOT_FOUND', { method: req.method, url: req.url.slice(0, 100) }),
+      req,
+    ),
   );
 
   const auth = new Authenticator(deps.store.tenants);

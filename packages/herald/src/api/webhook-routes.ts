@@ -19,7 +19,10 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhookStore; 
       schema: {
         summary: 'Register a webhook endpoint; the signing secret is shown once',
         tags: ['webhooks'],
-        body: Type.Object({ url: Type.String({ minLength: 8, maxLength: 2048 }) }, { additionalProperties: false }),
+        body: Type.Object(
+          { url: Type.String({ minLength: 8, maxLength: 2048 }) },
+          { additionalProperties: false },
+        ),
       },
     },
     async (req, reply) => {
@@ -30,7 +33,8 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhookStore; 
       } catch {
         throw new HeraldError('HERALD_ERR_WEBHOOK_INVALID_URL');
       }
-      if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new HeraldError('HERALD_ERR_WEBHOOK_INVALID_URL');
+      if (url.protocol !== 'https:' && url.protocol !== 'http:')
+        throw new HeraldError('HERALD_ERR_WEBHOOK_INVALID_URL');
       const id = newWebhookId();
       const secret = newWebhookSecret();
       await webhooks.createEndpoint(p.tenantId, url.toString(), box.seal(secret, id), id);
@@ -38,11 +42,17 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhookStore; 
     },
   );
 
-  app.get('/v1/webhooks', { schema: { summary: 'List webhook endpoints', tags: ['webhooks'] } }, async (req) => {
-    const p = requireRole(req, 'read webhooks', 'admin');
-    const list = await webhooks.listEndpoints(p.tenantId);
-    return { data: list.map((e) => ({ id: e.id, url: e.url, createdAt: new Date(e.createdAt).toISOString() })) };
-  });
+  app.get(
+    '/v1/webhooks',
+    { schema: { summary: 'List webhook endpoints', tags: ['webhooks'] } },
+    async (req) => {
+      const p = requireRole(req, 'read webhooks', 'admin');
+      const list = await webhooks.listEndpoints(p.tenantId);
+      return {
+        data: list.map((e) => ({ id: e.id, url: e.url, createdAt: new Date(e.createdAt).toISOString() })),
+      };
+    },
+  );
 
   app.delete(
     '/v1/webhooks/:id',

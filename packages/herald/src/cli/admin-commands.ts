@@ -31,7 +31,8 @@ export async function tenantsCommand(argv: string[], out: (s: string) => void): 
       return 0;
     }
     if (sub === 'list') {
-      for (const t of await store.tenants.listTenants()) out(`${t.id}\t${t.name}\t${new Date(t.createdAt).toISOString()}`);
+      for (const t of await store.tenants.listTenants())
+        out(`${t.id}\t${t.name}\t${new Date(t.createdAt).toISOString()}`);
       return 0;
     }
     process.stderr.write('usage: herald tenants create <name> | list\n');
@@ -56,10 +57,13 @@ export async function keysCommand(argv: string[], out: (s: string) => void): Pro
     if (!tenant) throw new HeraldError('HERALD_ERR_TENANT_NOT_FOUND', { id: values.tenant! });
     if (sub === 'create') {
       const role = values.role ?? 'sender';
-      if (!(ROLES as readonly string[]).includes(role)) throw new HeraldError('HERALD_ERR_KEY_INVALID_ROLE', { role });
+      if (!(ROLES as readonly string[]).includes(role))
+        throw new HeraldError('HERALD_ERR_KEY_INVALID_ROLE', { role });
       const { key, hash } = generateApiKey();
       const rec = await store.tenants.createApiKey(tenant.id, role as Role, values.name ?? role, hash);
-      out(`key id: ${rec.id}\nrole:   ${rec.role}\nkey:    ${key}\n\nThis key is shown once. Herald keeps only its hash.`);
+      out(
+        `key id: ${rec.id}\nrole:   ${rec.role}\nkey:    ${key}\n\nThis key is shown once. Herald keeps only its hash.`,
+      );
       return 0;
     }
     if (sub === 'list') {

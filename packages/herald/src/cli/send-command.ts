@@ -40,7 +40,10 @@ export async function sendCommand(argv: string[], out: (s: string) => void): Pro
   const config = loadConfig();
   const url = values.url ?? process.env.HERALD_URL ?? `http://127.0.0.1:${config.port}`;
   const keyFile = join(config.dataDir, 'sandbox.key');
-  const key = values.key ?? process.env.HERALD_API_KEY ?? (existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : undefined);
+  const key =
+    values.key ??
+    process.env.HERALD_API_KEY ??
+    (existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : undefined);
   if (!key) {
     process.stderr.write('no API key: pass --key, set HERALD_API_KEY, or start the sandbox once\n');
     return 2;
@@ -57,7 +60,12 @@ export async function sendCommand(argv: string[], out: (s: string) => void): Pro
     ...(values['idempotency-key'] ? { idempotencyKey: values['idempotency-key'] } : {}),
   };
   const res = await fetch(`${url}/v1/messages`, { method: 'POST', headers, body: JSON.stringify(body) });
-  const answer = (await res.json()) as { id?: string; status?: string; decision?: { rule: string }; error?: { code: string; message: string } };
+  const answer = (await res.json()) as {
+    id?: string;
+    status?: string;
+    decision?: { rule: string };
+    error?: { code: string; message: string };
+  };
   if (res.status !== 202 || !answer.id) {
     process.stderr.write(`error ${answer.error?.code ?? res.status}: ${answer.error?.message ?? ''}\n`);
     return 1;

@@ -20,7 +20,10 @@ function untilSignal(close: () => Promise<void>): number {
 }
 
 /** `herald serve [--sandbox]` and `herald worker`. */
-export async function serveCommand(argv: string[], parts: { api: boolean; worker: boolean }): Promise<number> {
+export async function serveCommand(
+  argv: string[],
+  parts: { api: boolean; worker: boolean },
+): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { sandbox: { type: 'boolean', default: false } } });
   const config = loadConfig();
   const gw = await startGateway({ config, ...parts, sandbox: values.sandbox ?? false });

@@ -10,17 +10,23 @@ import { HeraldError } from '../errors/index.ts';
 export function loadMasterKey(envKey: string | undefined, dataDir: string, create: boolean): Buffer {
   if (envKey) {
     const k = Buffer.from(envKey, 'base64');
-    if (k.length !== 32) throw new HeraldError('HERALD_ERR_CONFIG_INVALID', { detail: 'HERALD_MASTER_KEY must be 32 bytes, base64' });
+    if (k.length !== 32)
+      throw new HeraldError('HERALD_ERR_CONFIG_INVALID', {
+        detail: 'HERALD_MASTER_KEY must be 32 bytes, base64',
+      });
     return k;
   }
   const file = join(dataDir, 'master.key');
   if (existsSync(file)) {
     const k = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
-    if (k.length !== 32) throw new HeraldError('HERALD_ERR_CONFIG_INVALID', { detail: `${file} does not hold a 32-byte key` });
+    if (k.length !== 32)
+      throw new HeraldError('HERALD_ERR_CONFIG_INVALID', { detail: `${file} does not hold a 32-byte key` });
     return k;
   }
   if (!create) {
-    throw new HeraldError('HERALD_ERR_CONFIG_INVALID', { detail: 'set HERALD_MASTER_KEY (or run `herald serve --sandbox` once)' });
+    throw new HeraldError('HERALD_ERR_CONFIG_INVALID', {
+      detail: 'set HERALD_MASTER_KEY (or run `herald serve --sandbox` once)',
+    });
   }
   mkdirSync(dataDir, { recursive: true });
   const k = randomBytes(32);

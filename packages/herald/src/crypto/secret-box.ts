@@ -33,6 +33,8 @@ export class SecretBox {
     const decipher = createDecipheriv('aes-256-gcm', this.#key, Buffer.from(ivText, 'base64url'));
     decipher.setAAD(Buffer.from(aad));
     decipher.setAuthTag(ct.subarray(ct.length - 16));
-    return Buffer.concat([decipher.update(ct.subarray(0, ct.length - 16)), decipher.final()]).toString('utf8');
+    return Buffer.concat([decipher.update(ct.subarray(0, ct.length - 16)), decipher.final()]).toString(
+      'utf8',
+    );
   }
 }

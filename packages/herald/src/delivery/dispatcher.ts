@@ -90,8 +90,14 @@ export class Dispatcher {
   }
 
   async #sleep(): Promise<void> {
-    const next = this.#inFlight.size >= this.opts.concurrency ? undefined : await this.store.jobs.nextDue().catch(() => undefined);
-    const wait = next === undefined ? this.opts.idlePollMs : Math.min(this.opts.idlePollMs, Math.max(0, next - Date.now()));
+    const next =
+      this.#inFlight.size >= this.opts.concurrency
+        ? undefined
+        : await this.store.jobs.nextDue().catch(() => undefined);
+    const wait =
+      next === undefined
+        ? this.opts.idlePollMs
+        : Math.min(this.opts.idlePollMs, Math.max(0, next - Date.now()));
     await new Promise<void>((resolve) => {
       const t = setTimeout(done, wait);
       function done() {
@@ -120,7 +126,12 @@ export class Dispatcher {
     if (!loaded || isFinal(loaded.message.status)) return this.store.jobs.complete(job.id, this.opts.owner);
     const { message: m, sealed } = loaded;
     if (m.expires_at !== null && m.expires_at <= now) {
-      await this.store.messages.finish(m.id, 'expired', { reason: 'the message expired before it could be sent' }, now);
+      await this.store.messages.finish(
+        m.id,
+        'expired',
+        { reason: 'the message expired before it could be sent' },
+        now,
+      );
       return this.store.jobs.complete(job.id, this.opts.owner);
     }
     const decision = JSON.parse(m.decision) as Decision;
@@ -146,7 +157,11 @@ export class Dispatcher {
       if (!adapter) throw new HeraldError('HERALD_ERR_CHANNEL_NOT_CONFIGURED', { channel: step.channel });
       // A notice step never carries content: its text comes from the policy, not the sender.
       const body = step.content === 'notice' ? (step.notice ?? '') : sealed && this.box.open(sealed, m.id);
-      if (body === undefined) throw new HeraldError('HERALD_ERR_CHANNEL_REJECTED', { channel: step.channel, detail: 'content no longer held' });
+      if (body === undefined)
+        throw new HeraldError('HERALD_ERR_CHANNEL_REJECTED', {
+          channel: step.channel,
+          detail: 'content no longer held',
+        });
       const result = await adapter.send(
         {
           messageId: m.id as MessageId,
@@ -161,18 +176,37 @@ export class Dispatcher {
       );
       await this.store.messages.attemptAccepted(m, attemptId, result.providerMessageId, job.id, Date.now());
     } catch (err) {
-      const e = isHeraldError(err) ? err : new HeraldError('HERALD_ERR_CHANNEL_UNAVAILABLE', { channel: step.channel, detail: 'unexpected error' }, { cause: err });
+      const e = isHeraldError(err)
+        ? err
+        : new HeraldError(
+            'HERALD_ERR_CHANNEL_UNAVAILABLE',
+            { channel: step.channel, detail: 'unexpected error' },
+            { cause: err },
+          );
       const retry = e.isRetryable && attempt < this.opts.maxAttempts;
       const at = Date.now();
       const retryAt = retry ? at + backoffDelay(this.opts.backoff, attempt) : undefined;
-      await this.store.messages.attemptFailed(m, attemptId, { code: e.code, retryable: e.isRetryable }, job.id, retryAt, attempt, at);
+      await this.store.messages.attemptFailed(
+        m,
+        attemptId,
+        { code: e.code, retryable: e.isRetryable },
+        job.id,
+        retryAt,
+        attempt,
+        at,
+      );
       if (!retry) await this.store.jobs.complete(job.id, this.opts.owner);
       this.log.warn({ message: m.id, attempt, code: e.code, retry }, 'send failed');
     }
   }
 
   async #deadline(job: Job): Promise<void> {
-    await this.store.messages.finish(job.ref, 'expired', { reason: 'no final receipt before the deadline' }, Date.now());
+    await this.store.messages.finish(
+      job.ref,
+      'expired',
+      { reason: 'no final receipt before the deadline' },
+      Date.now(),
+    );
     await this.store.jobs.complete(job.id, this.opts.owner);
   }
 

@@ -8,8 +8,10 @@ const docs = readFileSync(new URL('../../../../docs/errors.md', import.meta.url)
 describe('error registry', () => {
   it('documents every code in docs/errors.md, and nothing that no longer exists', () => {
     const documented = new Set([...docs.matchAll(/`(HERALD_ERR_[A-Z0-9_]+)`/g)].map((m) => m[1]));
-    for (const code of Object.keys(ERRORS)) assert.ok(documented.has(code), `${code} is missing from docs/errors.md`);
-    for (const code of documented) assert.ok(code! in ERRORS, `${code} is documented but not in the registry`);
+    for (const code of Object.keys(ERRORS))
+      assert.ok(documented.has(code), `${code} is missing from docs/errors.md`);
+    for (const code of documented)
+      assert.ok(code! in ERRORS, `${code} is documented but not in the registry`);
   });
 
   it('names every code HERALD_ERR_<AREA>_<WHAT> with a real HTTP status', () => {
@@ -23,6 +25,9 @@ describe('error registry', () => {
     const e = new HeraldError('HERALD_ERR_CHANNEL_THROTTLED', { channel: 'sms' });
     assert.equal(e.message, 'The sms provider is throttling us');
     assert.equal(e.isRetryable, true);
-    assert.equal(new HeraldError('HERALD_ERR_CHANNEL_REJECTED', { channel: 'sms', detail: 'x' }).isRetryable, false);
+    assert.equal(
+      new HeraldError('HERALD_ERR_CHANNEL_REJECTED', { channel: 'sms', detail: 'x' }).isRetryable,
+      false,
+    );
   });
 });

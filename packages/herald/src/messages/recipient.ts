@@ -4,7 +4,8 @@ import type { RecipientKind } from '../policy/decision.ts';
 /** E.164: a plus, a non-zero country code digit, at most 15 digits in all (ITU-T E.164 §6). */
 const E164 = /^\+[1-9][0-9]{6,14}$/;
 /** A deliberately plain address check: one @, no spaces, a dotted domain; SMTP decides the rest. */
-const EMAIL = /^[^\s@<>()[\],;:"]{1,64}@(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const EMAIL =
+  /^[^\s@<>()[\],;:"]{1,64}@(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 /** Herald user ids, as issued by the directory: `user:` then a short opaque name. */
 const USER = /^user:[A-Za-z0-9._-]{1,128}$/;
 

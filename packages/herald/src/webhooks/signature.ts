@@ -16,7 +16,13 @@ export function signWebhook(secret: string, id: string, timestampSeconds: number
 }
 
 /** Verifies a `webhook-signature` header (any of its space-separated signatures may match). */
-export function verifyWebhook(secret: string, id: string, timestampSeconds: number, body: string, header: string): boolean {
+export function verifyWebhook(
+  secret: string,
+  id: string,
+  timestampSeconds: number,
+  body: string,
+  header: string,
+): boolean {
   const expected = Buffer.from(signWebhook(secret, id, timestampSeconds, body));
   return header.split(' ').some((sig) => {
     const b = Buffer.from(sig);

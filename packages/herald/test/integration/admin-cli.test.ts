@@ -13,7 +13,8 @@ describe('herald tenants and keys', () => {
   it('creates a tenant and a key that is shown once and stored only as a hash', () => {
     const dir = mkdtempSync(join(tmpdir(), 'herald-cli-'));
     const env = { ...process.env, HERALD_DATA_DIR: dir };
-    const herald = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8' });
+    const herald = (...args: string[]) =>
+      spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8' });
     try {
       assert.equal(herald('tenants', 'create', 'acme').status, 0);
       assert.equal(herald('tenants', 'create', 'acme').status, 1, 'names are unique');

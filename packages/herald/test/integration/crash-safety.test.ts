@@ -44,7 +44,11 @@ describe('crash safety', () => {
           const res = await fetch(`${first.url}/v1/messages`, {
             method: 'POST',
             headers,
-            body: JSON.stringify({ to: '+15550000001', content: { text: `crash ${c}-${i}` }, classification: 'internal' }),
+            body: JSON.stringify({
+              to: '+15550000001',
+              content: { text: `crash ${c}-${i}` },
+              classification: 'internal',
+            }),
           });
           if (res.status === 202) accepted.push(((await res.json()) as { id: string }).id);
           else refused++;

@@ -21,8 +21,20 @@ describe('delivery through the SMPP simulator', () => {
   let auth: { authorization: string };
 
   before(async () => {
-    const config = loadConfig({ HERALD_DATA_DIR: dir, PORT: '0', HERALD_MAX_ATTEMPTS: '3', HERALD_RETRY_BASE_MS: '20', HERALD_RETRY_MAX_MS: '50' });
-    gw = await startGateway({ config, api: true, worker: true, sandbox: true, logger: pino({ level: 'silent' }) });
+    const config = loadConfig({
+      HERALD_DATA_DIR: dir,
+      PORT: '0',
+      HERALD_MAX_ATTEMPTS: '3',
+      HERALD_RETRY_BASE_MS: '20',
+      HERALD_RETRY_MAX_MS: '50',
+    });
+    gw = await startGateway({
+      config,
+      api: true,
+      worker: true,
+      sandbox: true,
+      logger: pino({ level: 'silent' }),
+    });
     auth = { authorization: `Bearer ${gw.sandboxKey}` };
   });
   after(async () => {
@@ -41,7 +53,9 @@ describe('delivery through the SMPP simulator', () => {
     const id = res.json().id as string;
     return eventually(
       async () => {
-        const d = (await gw.app!.inject({ method: 'GET', url: `/v1/messages/${id}`, headers: auth })).json() as Detail;
+        const d = (
+          await gw.app!.inject({ method: 'GET', url: `/v1/messages/${id}`, headers: auth })
+        ).json() as Detail;
         return ['delivered', 'undelivered', 'failed', 'expired'].includes(d.status) ? d : undefined;
       },
       20_000,
@@ -67,7 +81,10 @@ describe('delivery through the SMPP simulator', () => {
     assert.equal(d.attempts.length, 3);
     assert.ok(d.attempts.every((a) => a.errorCode === 'HERALD_ERR_CHANNEL_THROTTLED'));
     const failures = d.timeline.filter((e) => e.type === 'attempt_failed');
-    assert.deepEqual(failures.map((f) => f.retryable), [true, true, true]);
+    assert.deepEqual(
+      failures.map((f) => f.retryable),
+      [true, true, true],
+    );
     assert.equal(failures.at(-1)!.nextTry, null, 'the last failure schedules nothing');
   });
 

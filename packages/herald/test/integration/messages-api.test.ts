@@ -21,9 +21,18 @@ describe('messages API', () => {
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
       payload: typeof body === 'string' ? body : JSON.stringify(body),
     });
-  const get = (key: string, url: string) => app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
+  const get = (key: string, url: string) =>
+    app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
   const hello = { to: '+15550000001', content: { text: 'hello' }, classification: 'internal' };
-  const count = async () => Number((await store.conn.db.selectFrom('messages').select((e) => e.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const count = async () =>
+    Number(
+      (
+        await store.conn.db
+          .selectFrom('messages')
+          .select((e) => e.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
 
   before(async () => {
     ({ store, dispose } = await db!.open());
@@ -110,10 +119,30 @@ describe('messages API', () => {
     ['an unknown classification', { ...hello, classification: 'secret' }, 400, 'HERALD_ERR_API_VALIDATION'],
     ['an invalid number', { ...hello, to: '+0123' }, 400, 'HERALD_ERR_MESSAGE_INVALID_RECIPIENT'],
     ['an invalid address', { ...hello, to: 'not an address' }, 400, 'HERALD_ERR_MESSAGE_INVALID_RECIPIENT'],
-    ['an unknown retention class', { ...hello, retention: 'forever' }, 400, 'HERALD_ERR_MESSAGE_UNKNOWN_RETENTION'],
-    ['an oversized body', { ...hello, content: { text: 'x'.repeat(70_000) } }, 413, 'HERALD_ERR_API_BODY_TOO_LARGE'],
-    ['too long a text', { ...hello, content: { text: 'x'.repeat(10_001) } }, 400, 'HERALD_ERR_API_VALIDATION'],
-    ['too many labels', { ...hello, labels: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, 'v'])) }, 400, 'HERALD_ERR_API_VALIDATION'],
+    [
+      'an unknown retention class',
+      { ...hello, retention: 'forever' },
+      400,
+      'HERALD_ERR_MESSAGE_UNKNOWN_RETENTION',
+    ],
+    [
+      'an oversized body',
+      { ...hello, content: { text: 'x'.repeat(70_000) } },
+      413,
+      'HERALD_ERR_API_BODY_TOO_LARGE',
+    ],
+    [
+      'too long a text',
+      { ...hello, content: { text: 'x'.repeat(10_001) } },
+      400,
+      'HERALD_ERR_API_VALIDATION',
+    ],
+    [
+      'too many labels',
+      { ...hello, labels: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, 'v'])) },
+      400,
+      'HERALD_ERR_API_VALIDATION',
+    ],
   ];
   for (const [what, body, status, code] of bad) {
     it(`refuses ${what} with ${code} and writes nothing`, async () => {
@@ -140,13 +169,17 @@ describe('messages API', () => {
     const seen = new Set<string>();
     let cursor: string | null = null;
     do {
-      const page: { data: Array<{ id: string }>; nextCursor: string | null } = (await get(auditor, `/v1/messages?limit=3${cursor ? `&cursor=${cursor}` : ''}`)).json();
+      const page: { data: Array<{ id: string }>; nextCursor: string | null } = (
+        await get(auditor, `/v1/messages?limit=3${cursor ? `&cursor=${cursor}` : ''}`)
+      ).json();
       for (const m of page.data) seen.add(m.id);
       cursor = page.nextCursor;
     } while (cursor);
     assert.ok(seen.size >= 5);
     const blocked = (await get(auditor, '/v1/messages?status=blocked')).json();
-    assert.ok(blocked.data.length >= 1 && blocked.data.every((m: { status: string }) => m.status === 'blocked'));
+    assert.ok(
+      blocked.data.length >= 1 && blocked.data.every((m: { status: string }) => m.status === 'blocked'),
+    );
     const badCursor = await get(auditor, '/v1/messages?cursor=nonsense');
     assert.equal(badCursor.json().error.code, 'HERALD_ERR_MESSAGE_INVALID_CURSOR');
   });

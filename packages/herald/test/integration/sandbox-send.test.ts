@@ -13,7 +13,10 @@ const BIN = fileURLToPath(new URL('../../bin/herald.mjs', import.meta.url));
 
 function run(args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     p.stdout.on('data', (c: Buffer) => (out += c.toString()));
     p.stderr.on('data', (c: Buffer) => (out += c.toString()));
@@ -37,16 +40,23 @@ for (const { db, name } of testDatabases()) {
         assert.match(server.output(), /sandbox\.key/);
         const key = readFileSync(join(dir, 'sandbox.key'), 'utf8').trim();
         assert.match(key, /^hk_/);
-        if (name === 'sqlite') assert.ok(existsSync(join(dir, 'herald.db')), 'SQLite lives under the data dir');
+        if (name === 'sqlite')
+          assert.ok(existsSync(join(dir, 'herald.db')), 'SQLite lives under the data dir');
 
-        const sent = await run(['send', '--to', '+15550000001', '--text', 'hello from the CLI'], { ...env, HERALD_URL: server.url });
+        const sent = await run(['send', '--to', '+15550000001', '--text', 'hello from the CLI'], {
+          ...env,
+          HERALD_URL: server.url,
+        });
         assert.equal(sent.code, 0, sent.out);
         for (const step of ['accepted', 'sending', 'attempt', 'sent', 'receipt', 'delivered']) {
           assert.match(sent.out, new RegExp(step), `the timeline shows ${step}`);
         }
         assert.match(sent.out, /DELIVRD/);
 
-        const never = await run(['send', '--to', '+15550000002', '--text', 'into the void'], { ...env, HERALD_URL: server.url });
+        const never = await run(['send', '--to', '+15550000002', '--text', 'into the void'], {
+          ...env,
+          HERALD_URL: server.url,
+        });
         assert.equal(never.code, 1, 'a message that is not delivered exits non-zero');
         assert.match(never.out, /undelivered/);
       } finally {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { hashApiKey } from '../../src/api/api-key.ts';
-import { HeraldError } from '../../src/errors/index.ts';
+import type { HeraldError } from '../../src/errors/index.ts';
 import type { Store } from '../../src/storage/store.ts';
 import { testDatabases } from '../support/databases.ts';
 import { newMessage, twoTenants } from '../support/fixtures.ts';
@@ -20,7 +20,10 @@ for (const { db, name } of testDatabases()) {
 
     it('keeps tenant names unique with a stable error code', async () => {
       await store.tenants.createTenant('acme');
-      await assert.rejects(store.tenants.createTenant('acme'), (e: HeraldError) => e.code === 'HERALD_ERR_TENANT_EXISTS');
+      await assert.rejects(
+        store.tenants.createTenant('acme'),
+        (e: HeraldError) => e.code === 'HERALD_ERR_TENANT_EXISTS',
+      );
     });
 
     it('finds API keys by hash only while they are not revoked', async () => {
@@ -40,7 +43,10 @@ for (const { db, name } of testDatabases()) {
       assert.equal((await store.messages.get(a, batch[0]!.id))?.status, 'accepted');
       assert.equal(await store.messages.get(b, batch[0]!.id), undefined, 'another tenant must not see it');
       const jobs = await store.jobs.claim('w', 1000, 10_000);
-      assert.ok(batch.every((m) => jobs.some((j) => j.ref === m.id && j.kind === 'send')), 'one outbox job per message');
+      assert.ok(
+        batch.every((m) => jobs.some((j) => j.ref === m.id && j.kind === 'send')),
+        'one outbox job per message',
+      );
     });
 
     it('writes nothing of a batch when one item fails', async () => {
@@ -56,22 +62,36 @@ for (const { db, name } of testDatabases()) {
       const [a, b] = await twoTenants(store);
       const m = newMessage(a, { idempotencyKey: 'order-1', requestHash: 'h1' });
       assert.equal((await store.messages.acceptBatch([m]))[0]!.kind, 'created');
-      assert.deepEqual((await store.messages.acceptBatch([newMessage(a, { idempotencyKey: 'order-1', requestHash: 'h1' })]))[0], {
-        kind: 'replay',
-        messageId: m.id,
-      });
+      assert.deepEqual(
+        (
+          await store.messages.acceptBatch([newMessage(a, { idempotencyKey: 'order-1', requestHash: 'h1' })])
+        )[0],
+        {
+          kind: 'replay',
+          messageId: m.id,
+        },
+      );
       assert.equal(
-        (await store.messages.acceptBatch([newMessage(a, { idempotencyKey: 'order-1', requestHash: 'h2' })]))[0]!.kind,
+        (
+          await store.messages.acceptBatch([newMessage(a, { idempotencyKey: 'order-1', requestHash: 'h2' })])
+        )[0]!.kind,
         'conflict',
       );
       // Keys are per tenant.
-      assert.equal((await store.messages.acceptBatch([newMessage(b, { idempotencyKey: 'order-1', requestHash: 'h1' })]))[0]!.kind, 'created');
+      assert.equal(
+        (
+          await store.messages.acceptBatch([newMessage(b, { idempotencyKey: 'order-1', requestHash: 'h1' })])
+        )[0]!.kind,
+        'created',
+      );
     });
 
     it('pages through messages newest first without gaps or repeats', async () => {
       const [a] = await twoTenants(store);
       const base = Date.now() - 100_000;
-      const batch = Array.from({ length: 25 }, (_, i) => newMessage(a, { createdAt: base + Math.floor(i / 3) }));
+      const batch = Array.from({ length: 25 }, (_, i) =>
+        newMessage(a, { createdAt: base + Math.floor(i / 3) }),
+      );
       await store.messages.acceptBatch(batch);
       const seen: string[] = [];
       let after: { createdAt: number; id: string } | undefined;
@@ -125,7 +145,13 @@ for (const { db, name } of testDatabases()) {
         content_kind: 'full',
         started_at: Date.now(),
       });
-      const receipt = { channel: 'sms', providerMessageId: 'smsc-1', status: 'delivered', providerStatus: 'DELIVRD', at: new Date() } as const;
+      const receipt = {
+        channel: 'sms',
+        providerMessageId: 'smsc-1',
+        status: 'delivered',
+        providerStatus: 'DELIVRD',
+        at: new Date(),
+      } as const;
       assert.equal(await store.messages.recordReceipt(receipt), true, 'an early receipt is kept');
       assert.equal(await store.messages.recordReceipt(receipt), false, 'a duplicate is dropped');
       assert.equal((await store.messages.get(a, m.id))!.status, 'sending');
@@ -133,19 +159,32 @@ for (const { db, name } of testDatabases()) {
       assert.equal((await store.messages.get(a, m.id))!.status, 'delivered');
       const late = { ...receipt, status: 'undelivered', providerStatus: 'UNDELIV' } as const;
       assert.equal(await store.messages.recordReceipt(late), true);
-      assert.equal((await store.messages.get(a, m.id))!.status, 'delivered', 'a late receipt does not reopen a final message');
+      assert.equal(
+        (await store.messages.get(a, m.id))!.status,
+        'delivered',
+        'a late receipt does not reopen a final message',
+      );
       const t = await store.messages.timeline(m.id);
       assert.deepEqual(
         t.events.filter((e) => e.type === 'status').map((e) => e.status),
         ['accepted', 'sending', 'sent', 'delivered'],
       );
       assert.equal(t.receipts.length, 2);
-      assert.equal((await store.messages.loadForSend(m.id))!.sealed, undefined, 'content is destroyed at a final status');
+      assert.equal(
+        (await store.messages.loadForSend(m.id))!.sealed,
+        undefined,
+        'content is destroyed at a final status',
+      );
     });
 
     it('queues a webhook delivery per endpoint in the same transaction as the state change', async () => {
       const [a] = await twoTenants(store);
-      await store.webhooks.createEndpoint(a, 'http://127.0.0.1:1/hook', 'sealed', `whk_${Math.random().toString(36).slice(2)}`);
+      await store.webhooks.createEndpoint(
+        a,
+        'http://127.0.0.1:1/hook',
+        'sealed',
+        `whk_${Math.random().toString(36).slice(2)}`,
+      );
       const m = newMessage(a, { status: 'blocked', sealedContent: null });
       await store.messages.acceptBatch([m]);
       const deliveries = await store.webhooks.listDeliveries(a);

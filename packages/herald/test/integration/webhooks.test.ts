@@ -46,7 +46,12 @@ describe('customer webhooks', () => {
     const admin = await h.keyFor('acme', 'admin');
     const auth = { authorization: `Bearer ${admin}` };
     const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
-    const created = await h.app.inject({ method: 'POST', url: '/v1/webhooks', headers: auth, payload: { url } });
+    const created = await h.app.inject({
+      method: 'POST',
+      url: '/v1/webhooks',
+      headers: auth,
+      payload: { url },
+    });
     assert.equal(created.statusCode, 201);
     const { secret } = created.json();
     assert.match(secret, /^whsec_/);
@@ -71,15 +76,30 @@ describe('customer webhooks', () => {
     assert.equal(payload.type, 'message.blocked');
     assert.equal(payload.data.id, sent.json().id);
     assert.equal(hit.body.includes('canary-7f3a'), false, 'webhooks carry no content');
-    assert.throws(() => new Webhook(secret).verify(hit.body.replace('blocked', 'delivrd'), hit.headers as Record<string, string>));
+    assert.throws(() =>
+      new Webhook(secret).verify(
+        hit.body.replace('blocked', 'delivrd'),
+        hit.headers as Record<string, string>,
+      ),
+    );
 
-    const deliveries = (await h.app.inject({ method: 'GET', url: '/v1/webhooks/deliveries', headers: auth })).json().data;
+    const deliveries = (
+      await h.app.inject({ method: 'GET', url: '/v1/webhooks/deliveries', headers: auth })
+    ).json().data;
     assert.equal(deliveries[0].status, 'delivered');
     assert.equal(deliveries[0].attempts, 3, 'two 503s, then success');
 
-    const replay = await h.app.inject({ method: 'POST', url: `/v1/webhooks/deliveries/${deliveries[0].id}/replay`, headers: auth });
+    const replay = await h.app.inject({
+      method: 'POST',
+      url: `/v1/webhooks/deliveries/${deliveries[0].id}/replay`,
+      headers: auth,
+    });
     assert.equal(replay.statusCode, 202);
     const again = await eventually(async () => received[1], 10_000, 'the replayed delivery');
-    assert.equal(again.headers['webhook-id'], hit.headers['webhook-id'], 'a replay keeps its webhook-id so receivers de-duplicate');
+    assert.equal(
+      again.headers['webhook-id'],
+      hit.headers['webhook-id'],
+      'a replay keeps its webhook-id so receivers de-duplicate',
+    );
   });
 });

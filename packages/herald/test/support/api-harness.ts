@@ -29,7 +29,8 @@ export async function apiHarness(store: Store): Promise<{
     app,
     box,
     async keyFor(tenantName, role) {
-      const t = (await store.tenants.findTenantByName(tenantName)) ?? (await store.tenants.createTenant(tenantName));
+      const t =
+        (await store.tenants.findTenantByName(tenantName)) ?? (await store.tenants.createTenant(tenantName));
       const { key, hash } = generateApiKey();
       await store.tenants.createApiKey(t.id, role, role, hash);
       return key;

@@ -6,7 +6,13 @@ import type { Store } from '../../src/storage/store.ts';
 /** A message as the accept path would build it, with overridable fields. */
 export function newMessage(tenantId: string, over: Partial<NewMessage> = {}): NewMessage {
   const decision = builtinPolicy.decide(
-    { tenantId, classification: 'internal', retention: 'standard', labels: {}, recipient: { kind: 'phone', address: '+15550000001' } },
+    {
+      tenantId,
+      classification: 'internal',
+      retention: 'standard',
+      labels: {},
+      recipient: { kind: 'phone', address: '+15550000001' },
+    },
     { capabilities: { sms: true } },
   );
   return {
