@@ -14,9 +14,12 @@ export class Store {
   readonly messages: MessageStore;
   readonly jobs: JobStore;
   readonly webhooks: WebhookStore;
+  /** Runs a transaction (grouped with others into one commit on SQLite). */
+  readonly tx: TransactionRunner;
 
   private constructor(readonly conn: Connection) {
     const tx = new TransactionRunner(conn.db, conn.dialect);
+    this.tx = tx;
     this.tenants = new TenantStore(conn.db);
     this.messages = new MessageStore(conn.db, tx, conn.dialect);
     this.jobs = new JobStore(conn.db, conn.dialect, tx);
