@@ -13,6 +13,8 @@ export interface Config {
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;
   readonly workerConcurrency: number;
+  /** How long a claimed job stays with its worker; a crashed worker's jobs return after this. */
+  readonly leaseMs: number;
   readonly retentionClasses: readonly string[];
   readonly defaultRetention: string;
   readonly simulatorProfile: string | undefined;
@@ -84,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retryBaseMs: int(env, 'HERALD_RETRY_BASE_MS', 1000, 1, 3_600_000),
     retryMaxMs: int(env, 'HERALD_RETRY_MAX_MS', 60_000, 1, 86_400_000),
     workerConcurrency: int(env, 'HERALD_WORKER_CONCURRENCY', 64, 1, 4096),
+    leaseMs: int(env, 'HERALD_LEASE_MS', 60_000, 2_000, 3_600_000),
     retentionClasses: retention,
     defaultRetention,
     simulatorProfile: env.HERALD_SIMULATOR_PROFILE || undefined,

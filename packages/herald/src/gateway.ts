@@ -105,9 +105,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         {
           owner: `${hostname()}:${process.pid}`,
           concurrency: config.workerConcurrency,
-          leaseMs: 60_000,
+          leaseMs: config.leaseMs,
           idlePollMs: 250,
-          sendTimeoutMs: 30_000,
+          // A send must end well inside its lease, or a second worker could start the same job.
+          sendTimeoutMs: Math.min(30_000, Math.floor(config.leaseMs / 2)),
           maxAttempts: config.maxAttempts,
           backoff: { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs },
           webhookMaxAttempts: 10,

@@ -5,6 +5,7 @@ import { HeraldError } from '../errors/index.ts';
 import { commandStatusByName } from '../channels/sms/smpp-status.ts';
 import { bool, checkKeys, delayRange, integer, isRecord, rate, type DelayRange } from './profile-fields.ts';
 
+/** A delay drawn uniformly from [min, max] ms. */
 export type { DelayRange } from './profile-fields.ts';
 
 /** Receipt outcomes a profile may ask for: SMPP 3.4 Appendix B final stat words, or no receipt. */

@@ -25,6 +25,8 @@ describe('crash safety', () => {
       HERALD_DATA_DIR: dir,
       HERALD_SMPP_URL: `smpp://herald:crash@127.0.0.1:${smsc.port}`,
       HERALD_RETRY_BASE_MS: '50',
+      // The dead process's leased jobs come back after the lease: keep it short for the test.
+      HERALD_LEASE_MS: '4000',
     };
     const store = await Store.open(join(dir, 'herald.db'));
     const tenant = await store.tenants.createTenant('crash');
@@ -69,7 +71,7 @@ describe('crash safety', () => {
 
     const second = await startHeraldProcess(env);
     try {
-      const deadline = Date.now() + 60_000;
+      const deadline = Date.now() + 120_000;
       const pending = new Set(accepted);
       while (pending.size > 0 && Date.now() < deadline) {
         for (const id of [...pending].slice(0, 200)) {

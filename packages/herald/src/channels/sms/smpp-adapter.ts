@@ -33,7 +33,7 @@ interface InFlight {
  *
  * Herald's message id travels in the vendor TLV 0x1400 (see `smpp-wire.ts`) so an SMSC that
  * understands it (the simulator does) can de-duplicate a resend; SMSCs that do not, ignore it
- * (SMPP 3.4 §5.3: unknown optional parameters are ignored). A send that times out or is aborted
+ * (SMPP 3.4 has receivers ignore optional parameters they do not recognise). A send that times out or is aborted
  * after the write may still have been accepted, so its retry can reach the handset twice on such
  * SMSCs.
  */

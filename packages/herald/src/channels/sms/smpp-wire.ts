@@ -1,6 +1,7 @@
 import smpp from 'smpp';
 import type { Pdu, Server, Session } from 'smpp';
 
+/** The vendor types, under Herald's names (described in `smpp-vendor.d.ts`). */
 export type { Pdu as SmppPdu, Session as SmppSession, Server as SmppServer } from 'smpp';
 
 /**
@@ -31,8 +32,9 @@ export const REGISTERED_DELIVERY_FAILURE = 0x02;
 /** SMPP 3.4 §5.2.4 interface_version: 0x34 announces version 3.4 (the package defaults to 5.0). */
 export const INTERFACE_VERSION_34 = 0x34;
 
-/** SMPP 3.4 §5.2.5 / §5.2.6: TON international and NPI ISDN (E.164), sent without the '+'. */
+/** SMPP 3.4 §5.2.5: TON international; the number goes without its '+'. */
 export const TON_INTERNATIONAL = 0x01;
+/** SMPP 3.4 §5.2.6: NPI ISDN (E.164). */
 export const NPI_ISDN = 0x01;
 /** SMPP 3.4 §5.2.5: alphanumeric sender ids use TON 5 with NPI unknown. */
 export const TON_ALPHANUMERIC = 0x05;
