@@ -88,10 +88,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       adapters.set('sms', sms);
       closers.push(() => sms.close());
       // Not awaited: the adapter reconnects on its own, and sends wait or fail retryably meanwhile.
+      // It rejects only for good (the SMSC refused the credentials).
       sms
         .start()
         .catch((err: unknown) =>
-          log.warn({ err: { code: (err as { code?: string }).code } }, 'SMSC not reachable yet'),
+          log.error({ err: { code: (err as { code?: string }).code } }, 'SMS adapter stopped'),
         );
     }
 

@@ -101,6 +101,7 @@ export interface CompiledParts {
   readonly invalid: DecisionTemplate;
   readonly cases: readonly PolicyCase[];
   readonly usesTime: boolean;
+  readonly generateCode: boolean;
 }
 
 /** The runtime of a compiled policy. Built by `compilePolicy`; use `loadPolicy` to get one. */
@@ -134,7 +135,13 @@ export class PolicyRuntime implements CompiledPolicy {
     const templates: DecisionTemplate[][] = [];
     for (let ci = 0; ci < 4; ci++) {
       const reachable = parts.rules.filter((rule) => rule.templates[ci] !== undefined);
-      plans.push(new RulePlan(reachable.map((rule) => rule.tests[ci]!), reachable.map((rule) => rule.guards)));
+      plans.push(
+        new RulePlan(
+          reachable.map((rule) => rule.tests[ci]!),
+          reachable.map((rule) => rule.guards),
+          { generate: parts.generateCode },
+        ),
+      );
       templates.push(reachable.map((rule) => rule.templates[ci]!));
     }
     this.#plans = plans;

@@ -13,6 +13,12 @@ import { parseSource } from './source-map.ts';
 export interface LoadPolicyOptions {
   /** The name positions are reported against (`docs/policies/default.yaml`); default `<policy>`. */
   readonly filename?: string;
+  /**
+   * Whether small rule sets may run a generated scan (`new Function`, like ajv). Default true;
+   * false, or a runtime started with `--disallow-code-generation-from-strings`, uses closures
+   * only. Decisions are identical either way; only speed differs.
+   */
+  readonly generateCode?: boolean;
 }
 
 /** A policy that loaded, and what looked wrong in it without stopping it. */
@@ -44,7 +50,9 @@ export function tryLoadPolicy(source: string, opts: LoadPolicyOptions = {}): Pol
   const valid = validatePolicy(parsed.doc);
   if (!valid.ok) return failed(valid.diagnostics, []);
   const doc: PolicyDoc = valid.value;
-  const compiled = compilePolicy(doc, parsed.doc, contentHash(parsed.doc.value));
+  const compiled = compilePolicy(doc, parsed.doc, contentHash(parsed.doc.value), {
+    generateCode: opts.generateCode !== false,
+  });
   if (!compiled.ok) return failed(compiled.diagnostics, compiled.warnings);
   return { ok: true, policy: compiled.policy, warnings: compiled.warnings };
 }

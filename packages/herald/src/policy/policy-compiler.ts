@@ -21,7 +21,12 @@ export type CompileResult =
  * the message is resolved here: conditions become closures, routes become per-classification
  * decision templates, and the tier rule is checked for every classification a rule can see.
  */
-export function compilePolicy(doc: PolicyDoc, src: SourceDocument, version: string): CompileResult {
+export function compilePolicy(
+  doc: PolicyDoc,
+  src: SourceDocument,
+  version: string,
+  opts: { readonly generateCode: boolean } = { generateCode: true },
+): CompileResult {
   const diagnostics: PolicyDiagnostic[] = [];
   const warnings: PolicyWarning[] = [];
   const error = (code: ErrorCode, path: string, message: string, rule?: string): void => {
@@ -172,6 +177,7 @@ export function compilePolicy(doc: PolicyDoc, src: SourceDocument, version: stri
     invalid,
     cases,
     usesTime,
+    generateCode: opts.generateCode,
   });
   return { ok: true, policy, warnings };
 }

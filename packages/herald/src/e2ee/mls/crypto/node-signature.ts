@@ -106,7 +106,12 @@ export function importEcPrivateScalar(
   // All lengths stay below 128, so every DER length is one byte.
   const ecPrivateKey = Buffer.concat([Buffer.from([0x30, n + 5, 0x02, 0x01, 0x01, 0x04, n]), scalar]);
   const alg = hex(algorithm);
-  const body = Buffer.concat([Buffer.from([0x02, 0x01, 0x00]), alg, Buffer.from([0x04, ecPrivateKey.length]), ecPrivateKey]);
+  const body = Buffer.concat([
+    Buffer.from([0x02, 0x01, 0x00]),
+    alg,
+    Buffer.from([0x04, ecPrivateKey.length]),
+    ecPrivateKey,
+  ]);
   const der = Buffer.concat([Buffer.from([0x30, body.length]), body]);
   try {
     return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
