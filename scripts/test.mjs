@@ -1,7 +1,8 @@
 // Runs every test file with Node's test runner. Unit tests sit beside the code
 // (`*.test.ts` under src/), tests that start servers or databases under test/.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 function find(dir, out = []) {
@@ -18,9 +19,24 @@ const filter = process.argv.slice(2);
 const files = find('packages')
   .filter((f) => filter.length === 0 || filter.some((x) => f.includes(x)))
   .sort();
+// Spec output for people, TAP to a file for the closing summary line.
+const tap = join(mkdtempSync(join(tmpdir(), 'herald-test-')), 'results.tap');
 const r = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=1',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=tap',
+    `--test-reporter-destination=${tap}`,
+    ...files,
+  ],
   { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
 );
+const summary = readFileSync(tap, 'utf8');
+const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(summary)?.[1] ?? 0);
+console.log(`${count('pass')} passed, ${count('fail')} failed, ${count('skipped')} skipped`);
 process.exit(r.status ?? 1);
