@@ -1,3 +1,5 @@
+import type { Channel } from './channels/channel-adapter.ts';
+import { parsePriceTable, parseRateCaps, type PriceTable } from './delivery/price-table.ts';
 import { HeraldError } from './errors/index.ts';
 
 /** Everything Herald reads from its environment, parsed once and validated. */
@@ -18,6 +20,10 @@ export interface Config {
   readonly retentionClasses: readonly string[];
   readonly defaultRetention: string;
   readonly simulatorProfile: string | undefined;
+  /** Price per attempt and channel (`HERALD_PRICES=sms=0.0075,rcs=0.01`). */
+  readonly prices: PriceTable;
+  /** Sends per second and channel (`HERALD_RATE_CAPS=sms=100`). */
+  readonly rateCaps: Readonly<Partial<Record<Channel, number>>>;
 }
 
 export interface SmppConfig {
@@ -90,5 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retentionClasses: retention,
     defaultRetention,
     simulatorProfile: env.HERALD_SIMULATOR_PROFILE || undefined,
+    prices: parsePriceTable(env.HERALD_PRICES ?? 'sms=0.0075,rcs=0.005,email=0.0002,push=0,secure=0'),
+    rateCaps: parseRateCaps(env.HERALD_RATE_CAPS ?? ''),
   };
 }

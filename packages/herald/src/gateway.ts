@@ -82,7 +82,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     if (opts.worker && smpp) {
       const sms = new SmppAdapter({
         ...smpp,
-        onReceipt: (r) => store.messages.recordReceipt(r).then(() => undefined),
+        onReceipt: (r) => store.delivery.recordReceipt(r).then(() => undefined),
         logger: log.child({ part: 'smpp' }),
       });
       adapters.set('sms', sms);
@@ -114,6 +114,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           backoff: { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs },
           webhookMaxAttempts: 10,
           webhookBackoff: { baseMs: 1000, maxMs: 15 * 60_000 },
+          prices: config.prices,
+          rateCaps: config.rateCaps,
         },
         log.child({ part: 'worker' }),
       );

@@ -25,6 +25,41 @@ export interface OutboundMessage {
   readonly contentKind: ContentKind;
   /** After this instant the provider should not deliver any more. */
   readonly expiresAt?: Date;
+  /**
+   * Optional rich parts for channels that render them (RCS: a card, suggested replies and
+   * actions). Channels without rich rendering send `body` alone; push never sends either.
+   */
+  readonly rich?: RichContent;
+}
+
+/** A suggested reply or action under a rich message (RBM `Suggestion`). */
+export type Suggestion =
+  | { readonly kind: 'reply'; readonly text: string; readonly postbackData: string }
+  | {
+      readonly kind: 'open_url';
+      readonly text: string;
+      readonly postbackData: string;
+      readonly url: string;
+    }
+  | {
+      readonly kind: 'dial';
+      readonly text: string;
+      readonly postbackData: string;
+      readonly phoneNumber: string;
+    };
+
+/** Rich parts of a message (the RBM standalone rich card and suggestion chips). */
+export interface RichContent {
+  readonly card?: {
+    readonly title: string;
+    /** The card text; `body` is still sent as the fallback text of the message. */
+    readonly description?: string;
+    /** An https image or video the provider fetches. */
+    readonly mediaUrl?: string;
+    readonly suggestions?: readonly Suggestion[];
+  };
+  /** Chips shown under the message. */
+  readonly suggestions?: readonly Suggestion[];
 }
 
 /** What the provider said when it took the message. */
@@ -53,6 +88,8 @@ export interface Receipt {
   readonly providerStatus: string;
   readonly errorCode?: string;
   readonly at: Date;
+  /** The provider's id for this event, when it has one (RBM `eventId`); helps de-duplicate. */
+  readonly providerEventId?: string;
 }
 
 /**
@@ -61,6 +98,38 @@ export interface Receipt {
  * provider to redeliver when it rejects.
  */
 export type ReceiptSink = (receipt: Receipt) => Promise<void>;
+
+/** What a recipient sent back: a reply, a tapped suggestion, or a typing indicator. */
+export const INBOUND_KINDS = ['text', 'suggestion', 'typing'] as const;
+export type InboundKind = (typeof INBOUND_KINDS)[number];
+
+/** One inbound provider event that is not a receipt (RBM user messages and `IS_TYPING`). */
+export interface InboundEvent {
+  readonly channel: Channel;
+  readonly kind: InboundKind;
+  /** The sender's address on this channel (E.164 for RCS). */
+  readonly from: string;
+  /** The provider's id for this event; repeats when the provider redelivers. */
+  readonly providerEventId: string;
+  /** What the user typed, or the tapped suggestion's text. Content: never log it. */
+  readonly text?: string;
+  /** The `postbackData` of a tapped suggestion. */
+  readonly postbackData?: string;
+  readonly at: Date;
+}
+
+/** Where an adapter hands inbound events; resolves once they are durable, like `ReceiptSink`. */
+export type InboundSink = (event: InboundEvent) => Promise<void>;
+
+/** Request headers as node's `IncomingHttpHeaders` (and Fastify's `request.headers`) give them. */
+export type WebhookHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
+
+/** What the HTTP route answers the provider. Non-2xx asks the provider to redeliver. */
+export interface WebhookReply {
+  readonly status: number;
+  readonly body?: string;
+  readonly contentType?: string;
+}
 
 /**
  * The port every channel implements (Kysely's `Driver` is the model: small, optional
@@ -77,6 +146,22 @@ export interface ChannelAdapter {
   send(message: OutboundMessage, opts?: { signal?: AbortSignal }): Promise<SendResult>;
   /** Whether the recipient can be reached on this channel; absent means "try and see". */
   canReach?(to: string, opts?: { signal?: AbortSignal }): Promise<boolean>;
+  /**
+   * Withdraws a message the provider accepted but has not delivered, before a fallback sends
+   * the next step (RBM `DELETE .../agentMessages/{messageId}`); absent where a provider cannot.
+   */
+  revoke?(providerMessageId: string, opts?: { signal?: AbortSignal }): Promise<void>;
+  /**
+   * Takes one provider webhook (delivery events, replies, bounce reports) as the raw body and
+   * headers, authenticates it, hands receipts and inbound events to their sinks, and says what
+   * to answer. The HTTP layer mounts it on a route and must pass the body unparsed: signatures
+   * cover the exact bytes. Absent where the provider has no webhooks.
+   */
+  handleWebhook?(
+    rawBody: Buffer,
+    headers: WebhookHeaders,
+    opts?: { signal?: AbortSignal },
+  ): Promise<WebhookReply>;
   /** Whether the adapter is connected and ready (for `/readyz`). */
   isReady(): boolean;
   close(): Promise<void>;

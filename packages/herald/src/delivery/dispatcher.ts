@@ -4,10 +4,14 @@ import { HeraldError, isHeraldError } from '../errors/index.ts';
 import { newAttemptId, type AttemptId, type MessageId, type TenantId } from '../ids.ts';
 import type { Decision } from '../policy/decision.ts';
 import type { Job } from '../storage/job-store.ts';
+import type { AfterMove } from '../storage/delivery-store.ts';
+import type { TimerData } from '../storage/message-transitions.ts';
 import type { Store } from '../storage/store.ts';
 import type { WebhookSender } from '../webhooks/webhook-sender.ts';
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
-import { isFinal } from './message-status.ts';
+import { addressFor } from './channel-address.ts';
+import type { PriceTable } from './price-table.ts';
+import { ThroughputLimiter } from './throughput-limiter.ts';
 
 export interface DispatcherOptions {
   readonly owner: string;
@@ -21,6 +25,10 @@ export interface DispatcherOptions {
   readonly backoff: BackoffPolicy;
   readonly webhookMaxAttempts: number;
   readonly webhookBackoff: BackoffPolicy;
+  /** Cost recorded on each attempt, per channel. */
+  readonly prices: PriceTable;
+  /** Sends per second per channel (carrier MPS limits), per worker process. */
+  readonly rateCaps: Readonly<Partial<Record<Channel, number>>>;
 }
 
 export interface DispatcherLogger {
@@ -38,6 +46,7 @@ export class Dispatcher {
   #inFlight = new Set<Promise<void>>();
   #wake: (() => void) | undefined;
   #loop: Promise<void> | undefined;
+  private readonly limiters: ReadonlyMap<Channel, ThroughputLimiter>;
 
   constructor(
     private readonly store: Store,
@@ -46,7 +55,11 @@ export class Dispatcher {
     private readonly webhooks: WebhookSender,
     private readonly opts: DispatcherOptions,
     private readonly log: DispatcherLogger,
-  ) {}
+  ) {
+    this.limiters = new Map(
+      Object.entries(opts.rateCaps).map(([channel, cap]) => [channel as Channel, new ThroughputLimiter(cap)]),
+    );
+  }
 
   start(): void {
     if (this.#running) return;
@@ -112,7 +125,7 @@ export class Dispatcher {
   async #work(job: Job): Promise<void> {
     try {
       if (job.kind === 'send') await this.#send(job);
-      else if (job.kind === 'deadline') await this.#deadline(job);
+      else if (job.kind === 'timer') await this.#timer(job);
       else await this.#webhook(job);
     } catch (err) {
       // Unexpected (database down, bug): leave the job leased; it runs again after the lease.
@@ -123,10 +136,11 @@ export class Dispatcher {
   async #send(job: Job): Promise<void> {
     const now = Date.now();
     const loaded = await this.store.messages.loadForSend(job.ref);
-    if (!loaded || isFinal(loaded.message.status)) return this.store.jobs.complete(job.id, this.opts.owner);
+    if (!loaded || loaded.message.finished_at !== null)
+      return this.store.jobs.complete(job.id, this.opts.owner);
     const { message: m, sealed } = loaded;
     if (m.expires_at !== null && m.expires_at <= now) {
-      await this.store.messages.finish(
+      await this.store.delivery.finishNow(
         m.id,
         'expired',
         { reason: 'the message expired before it could be sent' },
@@ -136,13 +150,25 @@ export class Dispatcher {
     }
     const decision = JSON.parse(m.decision) as Decision;
     const step = decision.route[m.route_step];
-    if (!step) {
-      await this.store.messages.finish(m.id, 'failed', { reason: 'the route has no step left' }, now);
+    const adapter = step && this.adapters.get(step.channel);
+    const to = step && addressFor(step.channel, m.recipient, m.recipient_kind);
+    if (!step || !adapter || to === undefined || (adapter.canReach && !(await adapter.canReach(to)))) {
+      // The route decides whether an unreachable step falls back or ends the message.
+      const why = !step ? 'no step' : !adapter ? 'channel not configured' : 'recipient not reachable';
+      await this.#after(
+        await this.store.delivery.routeEvent(
+          m.id,
+          { kind: 'unsupported' },
+          { channel: step?.channel, why },
+          now,
+        ),
+      );
       return this.store.jobs.complete(job.id, this.opts.owner);
     }
+    await this.limiters.get(step.channel)?.take();
     const attemptId = newAttemptId();
     const attempt = job.attempts + 1;
-    await this.store.messages.startAttempt(m, {
+    await this.store.delivery.startAttempt(m, {
       id: attemptId,
       message_id: m.id,
       tenant_id: m.tenant_id,
@@ -150,31 +176,33 @@ export class Dispatcher {
       channel: step.channel,
       tier: step.tier,
       content_kind: step.content,
-      started_at: now,
+      cost_micros: this.opts.prices[step.channel] ?? 0,
+      started_at: Date.now(),
     });
     try {
-      const adapter = this.adapters.get(step.channel);
-      if (!adapter) throw new HeraldError('HERALD_ERR_CHANNEL_NOT_CONFIGURED', { channel: step.channel });
       // A notice step never carries content: its text comes from the policy, not the sender.
       const body = step.content === 'notice' ? (step.notice ?? '') : sealed && this.box.open(sealed, m.id);
-      if (body === undefined)
+      if (body === undefined) {
         throw new HeraldError('HERALD_ERR_CHANNEL_REJECTED', {
           channel: step.channel,
           detail: 'content no longer held',
         });
+      }
       const result = await adapter.send(
         {
           messageId: m.id as MessageId,
           attemptId: attemptId as AttemptId,
           tenantId: m.tenant_id as TenantId,
-          to: m.recipient,
+          to,
           body,
           contentKind: step.content,
           ...(m.expires_at === null ? {} : { expiresAt: new Date(m.expires_at) }),
         },
         { signal: AbortSignal.timeout(this.opts.sendTimeoutMs) },
       );
-      await this.store.messages.attemptAccepted(m, attemptId, result.providerMessageId, job.id, Date.now());
+      await this.#after(
+        await this.store.delivery.attemptAccepted(m, attemptId, result.providerMessageId, Date.now()),
+      );
     } catch (err) {
       const e = isHeraldError(err)
         ? err
@@ -186,28 +214,45 @@ export class Dispatcher {
       const retry = e.isRetryable && attempt < this.opts.maxAttempts;
       const at = Date.now();
       const retryAt = retry ? at + backoffDelay(this.opts.backoff, attempt) : undefined;
-      await this.store.messages.attemptFailed(
+      const unsupported = e.code === 'HERALD_ERR_CHANNEL_INVALID_DESTINATION';
+      const after = await this.store.delivery.attemptFailed(
         m,
         attemptId,
-        { code: e.code, retryable: e.isRetryable },
+        { code: e.code, retryable: e.isRetryable, unsupported },
         job.id,
         retryAt,
         attempt,
         at,
       );
       if (!retry) await this.store.jobs.complete(job.id, this.opts.owner);
+      await this.#after(after);
       this.log.warn({ message: m.id, attempt, code: e.code, retry }, 'send failed');
     }
   }
 
-  async #deadline(job: Job): Promise<void> {
-    await this.store.messages.finish(
-      job.ref,
-      'expired',
-      { reason: 'no final receipt before the deadline' },
-      Date.now(),
-    );
+  /** A durable timer (a step's `undelivered_after` / `unread_after`, or the deadline) fired. */
+  async #timer(job: Job): Promise<void> {
+    const data = JSON.parse(job.data ?? '{}') as TimerData;
+    await this.#after(await this.store.delivery.fireTimer(job.ref, data, Date.now()));
     await this.store.jobs.complete(job.id, this.opts.owner);
+  }
+
+  /**
+   * Work outside the database after a fallback: revoke the step left behind where the
+   * provider allows it (RBM `DELETE agentMessages/{id}`), so nothing arrives twice. A late
+   * delivery that races the revoke still lands on the timeline as a late receipt.
+   */
+  async #after(after: AfterMove | undefined): Promise<void> {
+    const r = after?.revoke;
+    if (!r) return;
+    const adapter = this.adapters.get(r.channel as Channel);
+    if (!adapter?.revoke) return;
+    try {
+      await adapter.revoke(r.providerMessageId, { signal: AbortSignal.timeout(this.opts.sendTimeoutMs) });
+      this.log.info({ channel: r.channel }, 'revoked the previous step');
+    } catch (err) {
+      this.log.warn({ channel: r.channel, err: describe(err) }, 'revoking the previous step failed');
+    }
   }
 
   async #webhook(job: Job): Promise<void> {

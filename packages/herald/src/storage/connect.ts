@@ -5,6 +5,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvide
 import pg from 'pg';
 import { HeraldError } from '../errors/index.ts';
 import { initial } from './migrations/0001-initial.ts';
+import { tlogJournal } from './migrations/0002-tlog-journal.ts';
 import type { Database } from './schema.ts';
 import { cachingSqliteDatabase } from './sqlite-statement-cache.ts';
 
@@ -49,7 +50,11 @@ export function connect(url: string, opts: { poolSize?: number } = {}): Connecti
 /** Brings the schema up to date. Safe to run on every start and from several processes. */
 export async function migrate(conn: Connection): Promise<string[]> {
   const provider: MigrationProvider = {
-    getMigrations: () => Promise.resolve({ '0001-initial': initial(conn.dialect) }),
+    getMigrations: () =>
+      Promise.resolve({
+        '0001-initial': initial(conn.dialect),
+        '0002-tlog-journal': tlogJournal(conn.dialect),
+      }),
   };
   const { error, results } = await new Migrator({ db: conn.db, provider }).migrateToLatest();
   if (error) throw error;

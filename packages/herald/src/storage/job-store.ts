@@ -4,7 +4,7 @@ import type { Database } from './schema.ts';
 import type { TransactionRunner } from './transaction-runner.ts';
 
 /** Kinds of work in the outbox. */
-export const JOB_KINDS = ['send', 'deadline', 'webhook'] as const;
+export const JOB_KINDS = ['send', 'timer', 'webhook'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 export interface Job {
@@ -12,6 +12,8 @@ export interface Job {
   readonly kind: JobKind;
   readonly ref: string;
   readonly tenantId: string;
+  /** JSON for timers (`TimerData`). */
+  readonly data: string | null;
   readonly attempts: number;
   readonly runAt: number;
 }
@@ -52,6 +54,7 @@ export class JobStore {
       kind: r.kind as JobKind,
       ref: r.ref,
       tenantId: r.tenant_id,
+      data: r.data,
       attempts: r.attempts,
       runAt: r.run_at,
     }));

@@ -1,12 +1,12 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Receipt } from '../channels/channel-adapter.ts';
-import { isFinal, type MessageStatus } from '../delivery/message-status.ts';
+import type { Kysely, Selectable } from 'kysely';
+import type { MessageStatus } from '../delivery/message-status.ts';
 import { newJobId, type MessageId } from '../ids.ts';
 import type { Decision } from '../policy/decision.ts';
 import type { AttemptsTable, Database, MessageEventsTable, MessagesTable, ReceiptsTable } from './schema.ts';
 import type { DialectName } from './connect.ts';
 import { insertRows } from './insert-rows.ts';
 import type { TransactionRunner } from './transaction-runner.ts';
+import { statusEvent } from './message-transitions.ts';
 import { enqueueWebhooks } from './webhook-store.ts';
 
 export type MessageRow = Selectable<MessagesTable>;
@@ -47,8 +47,6 @@ export interface ListFilter {
   readonly after?: { readonly createdAt: number; readonly id: string };
   readonly limit: number;
 }
-
-type Tx = Transaction<Database>;
 
 /** Messages, their timeline (events, attempts, receipts) and every state change. */
 export class MessageStore {
@@ -221,261 +219,19 @@ export class MessageStore {
       .executeTakeFirst();
     return { message, sealed: c?.sealed };
   }
-
-  /**
-   * Records that a send is about to start. Committed before the provider is called, so after a
-   * crash the timeline shows that an earlier attempt's outcome is unknown.
-   */
-  async startAttempt(
-    m: MessageRow,
-    a: Omit<AttemptRow, 'status' | 'error_code' | 'finished_at' | 'provider_message_id'>,
-  ) {
-    await this.tx.run(async (trx) => {
-      const stale = await trx
-        .updateTable('attempts')
-        .set({ status: 'unknown', finished_at: a.started_at })
-        .where('message_id', '=', m.id)
-        .where('status', '=', 'sending')
-        .executeTakeFirst();
-      if (stale.numUpdatedRows > 0n) {
-        await event(
-          trx,
-          m,
-          'attempt_unknown',
-          null,
-          { reason: 'the worker stopped during an earlier send' },
-          a.started_at,
-        );
-      }
-      await trx
-        .insertInto('attempts')
-        .values({ ...a, status: 'sending', provider_message_id: null, error_code: null, finished_at: null })
-        .execute();
-      await event(
-        trx,
-        m,
-        'attempt',
-        null,
-        { attempt: a.id, channel: a.channel, tier: a.tier, content: a.content_kind },
-        a.started_at,
-      );
-      if (m.status === 'accepted') await setStatus(trx, m, 'sending', {}, a.started_at);
-    });
-  }
-
-  /**
-   * The provider took the message: the send job becomes the message's deadline timer, and any
-   * receipt that raced ahead of this commit is applied now.
-   */
-  async attemptAccepted(m: MessageRow, attemptId: string, providerId: string, jobId: string, now: number) {
-    const orphans = await this.tx.run(async (trx) => {
-      await trx
-        .updateTable('attempts')
-        .set({ status: 'accepted', provider_message_id: providerId })
-        .where('id', '=', attemptId)
-        .execute();
-      const fresh = await current(trx, m.id);
-      if (!isFinal(fresh.status)) {
-        await setStatus(trx, fresh, 'sent', { attempt: attemptId, providerMessageId: providerId }, now);
-      }
-      const deadline = fresh.expires_at ?? now + DEFAULT_RECEIPT_WAIT_MS;
-      await trx
-        .updateTable('jobs')
-        .set({ kind: 'deadline', run_at: deadline, lease_owner: null, lease_until: null })
-        .where('id', '=', jobId)
-        .execute();
-      const attempt = await trx
-        .selectFrom('attempts')
-        .select('channel')
-        .where('id', '=', attemptId)
-        .executeTakeFirstOrThrow();
-      return trx
-        .selectFrom('receipts')
-        .selectAll()
-        .where('channel', '=', attempt.channel)
-        .where('provider_message_id', '=', providerId)
-        .where('message_id', 'is', null)
-        .orderBy('id')
-        .execute();
-    });
-    for (const r of orphans) await this.applyReceiptRow(r, now);
-  }
-
-  /** A send failed. `retryAt` puts the job back; otherwise the message ends as `failed`. */
-  async attemptFailed(
-    m: MessageRow,
-    attemptId: string,
-    error: { code: string; retryable: boolean },
-    jobId: string,
-    retryAt: number | undefined,
-    attempts: number,
-    now: number,
-  ) {
-    await this.tx.run(async (trx) => {
-      await trx
-        .updateTable('attempts')
-        .set({ status: 'failed', error_code: error.code, finished_at: now })
-        .where('id', '=', attemptId)
-        .execute();
-      await event(
-        trx,
-        m,
-        'attempt_failed',
-        null,
-        { attempt: attemptId, code: error.code, retryable: error.retryable, nextTry: retryAt ?? null },
-        now,
-      );
-      if (retryAt !== undefined) {
-        await trx
-          .updateTable('jobs')
-          .set({ run_at: retryAt, attempts, lease_owner: null, lease_until: null })
-          .where('id', '=', jobId)
-          .execute();
-      } else {
-        const fresh = await current(trx, m.id);
-        await setStatus(trx, fresh, 'failed', { code: error.code, attempts }, now);
-      }
-    });
-  }
-
-  /** Ends a message that is not final yet (deadline reached, or content missing). */
-  async finish(id: string, status: MessageStatus, data: Record<string, unknown>, now: number): Promise<void> {
-    await this.tx.run(async (trx) => {
-      const m = await current(trx, id);
-      if (!isFinal(m.status)) await setStatus(trx, m, status, data, now);
-    });
-  }
-
-  /**
-   * Records a provider receipt exactly once (de-duplicated on channel, provider id and status)
-   * and applies it. Returns false for a duplicate.
-   */
-  async recordReceipt(r: Receipt, now = Date.now()): Promise<boolean> {
-    const row = await this.tx.run(async (trx) => {
-      const dup = await trx
-        .selectFrom('receipts')
-        .select('id')
-        .where('channel', '=', r.channel)
-        .where('provider_message_id', '=', r.providerMessageId)
-        .where('status', '=', r.status)
-        .executeTakeFirst();
-      if (dup) return undefined;
-      return trx
-        .insertInto('receipts')
-        .values({
-          channel: r.channel,
-          provider_message_id: r.providerMessageId,
-          status: r.status,
-          provider_status: r.providerStatus,
-          error_code: r.errorCode ?? null,
-          message_id: null,
-          at: r.at.getTime(),
-          received_at: now,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-    });
-    if (!row) return false;
-    await this.applyReceiptRow(row, now);
-    return true;
-  }
-
-  /** Links a receipt to its attempt and moves the message on; no-op if the attempt is not known yet. */
-  private async applyReceiptRow(r: ReceiptRow, now: number): Promise<void> {
-    await this.tx.run(async (trx) => {
-      const attempt = await trx
-        .selectFrom('attempts')
-        .selectAll()
-        .where('channel', '=', r.channel)
-        .where('provider_message_id', '=', r.provider_message_id)
-        .executeTakeFirst();
-      if (!attempt) return; // stays an orphan until attemptAccepted links it
-      const linked = await trx
-        .updateTable('receipts')
-        .set({ message_id: attempt.message_id })
-        .where('id', '=', r.id)
-        .where('message_id', 'is', null)
-        .executeTakeFirst();
-      if (linked.numUpdatedRows === 0n) return; // another path applied it
-      await trx
-        .updateTable('attempts')
-        .set({ status: r.status, finished_at: r.at, error_code: r.error_code })
-        .where('id', '=', attempt.id)
-        .execute();
-      const m = await current(trx, attempt.message_id);
-      const data = { attempt: attempt.id, providerStatus: r.provider_status, errorCode: r.error_code };
-      await event(trx, m, 'receipt', r.status, data, now);
-      const next = RECEIPT_TO_STATUS[r.status];
-      // A late receipt for a message already final stays on the timeline only.
-      if (next && !isFinal(m.status)) await setStatus(trx, m, next, data, now);
-    });
-  }
 }
 
-/** How long to wait for a receipt when the message has no TTL of its own. */
-export const DEFAULT_RECEIPT_WAIT_MS = 48 * 3600_000;
-
-const RECEIPT_TO_STATUS: Readonly<Record<string, MessageStatus>> = {
-  delivered: 'delivered',
-  read: 'delivered',
-  undelivered: 'undelivered',
-  expired: 'expired',
-  rejected: 'failed',
-  failed: 'failed',
-};
-
-function job(kind: string, ref: string, tenantId: string, now: number) {
+export function job(kind: string, ref: string, tenantId: string, now: number, data: string | null = null) {
   return {
     id: newJobId(),
     kind,
     ref,
     tenant_id: tenantId,
+    data,
     run_at: now,
     attempts: 0,
     lease_owner: null,
     lease_until: null,
     created_at: now,
   };
-}
-
-function statusEvent(id: string, status: string, data: Record<string, unknown>) {
-  return { type: `message.${status}`, data: { id, status, ...data } };
-}
-
-async function current(trx: Tx, id: string): Promise<MessageRow> {
-  return trx.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-}
-
-async function event(
-  trx: Tx,
-  m: MessageRow,
-  type: string,
-  status: string | null,
-  data: Record<string, unknown>,
-  at: number,
-) {
-  await trx
-    .insertInto('message_events')
-    .values({ message_id: m.id, tenant_id: m.tenant_id, type, status, data: JSON.stringify(data), at })
-    .execute();
-}
-
-/**
- * Moves a message to a new status with its timeline event and customer webhooks. Reaching a
- * final status destroys the sealed content (it is no longer needed) and any pending timer.
- */
-async function setStatus(
-  trx: Tx,
-  m: MessageRow,
-  status: MessageStatus,
-  data: Record<string, unknown>,
-  now: number,
-) {
-  await trx.updateTable('messages').set({ status, updated_at: now }).where('id', '=', m.id).execute();
-  await event(trx, m, 'status', status, data, now);
-  await enqueueWebhooks(trx, m.tenant_id, statusEvent(m.id, status, data), now);
-  if (isFinal(status)) {
-    await trx.deleteFrom('message_content').where('message_id', '=', m.id).execute();
-    await trx.deleteFrom('jobs').where('ref', '=', m.id).where('kind', '=', 'deadline').execute();
-  }
 }

@@ -16,6 +16,14 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  tlog_nodes: TlogNodesTable;
+  tlog_heads: TlogHeadsTable;
+  tlog_checkpoints: TlogCheckpointsTable;
+  journal_records: JournalRecordsTable;
+  journal_holds: JournalHoldsTable;
+  journal_exports: JournalExportsTable;
+  journal_export_approvals: JournalExportApprovalsTable;
+  audit_events: AuditEventsTable;
 }
 
 type Millis = ColumnType<number, number, number>;
@@ -52,6 +60,8 @@ export interface MessagesTable {
   route_step: number;
   idempotency_key: string | null;
   expires_at: Millis | null;
+  /** Set once the message is finished; its status never changes afterwards. */
+  finished_at: Millis | null;
   created_at: Millis;
   updated_at: Millis;
 }
@@ -83,6 +93,8 @@ export interface AttemptsTable {
   provider_message_id: string | null;
   status: string;
   error_code: string | null;
+  /** What the provider charges for this attempt, in millionths of the price table's currency. */
+  cost_micros: number;
   started_at: Millis;
   finished_at: Millis | null;
 }
@@ -104,6 +116,8 @@ export interface JobsTable {
   kind: string;
   ref: string;
   tenant_id: string;
+  /** JSON for timers: which step and trigger the timer belongs to. */
+  data: string | null;
   run_at: Millis;
   attempts: number;
   lease_owner: string | null;
@@ -140,4 +154,101 @@ export interface WebhookDeliveriesTable {
   last_status_code: number | null;
   created_at: Millis;
   delivered_at: Millis | null;
+}
+
+/** Perfect-subtree hashes of every transparency log (tlog/sql-hash-store.ts). */
+export interface TlogNodesTable {
+  log_id: string;
+  level: number;
+  idx: number;
+  hash: Uint8Array;
+}
+
+/** The committed leaf count of each transparency log. */
+export interface TlogHeadsTable {
+  log_id: string;
+  size: number;
+}
+
+/** Every signed checkpoint a log published (C2SP signed notes), kept for consistency checks. */
+export interface TlogCheckpointsTable {
+  log_id: string;
+  size: number;
+  note: string;
+  created_at: Millis;
+}
+
+/**
+ * Sealed journal records. `sealed_key` (the HPKE-sealed data key) is set to null when the
+ * record is crypto-shredded; the rest stays so the leaf can still be recomputed and verified.
+ */
+export interface JournalRecordsTable {
+  id: string;
+  tenant_id: string;
+  message_id: string | null;
+  retention: string;
+  captured_at: Millis;
+  expires_at: Millis | null;
+  /** JSON array of labels. */
+  labels: string;
+  /** JSON array of hashed subjects (recipients, users), for legal holds. */
+  subjects: string;
+  kind: string;
+  enc: Uint8Array;
+  enc_seq: number;
+  sealed_key: Uint8Array | null;
+  key_digest: Uint8Array;
+  ciphertext: Uint8Array;
+  /** RFC 9162 leaf hash computed at capture: the sequencer's queue reads only this. */
+  leaf_hash: Uint8Array;
+  leaf_index: number | null;
+  shredded_at: Millis | null;
+}
+
+/** Legal holds: while active, matching journal records are not shredded. */
+export interface JournalHoldsTable {
+  id: string;
+  tenant_id: string;
+  subject: string | null;
+  label: string | null;
+  from_ms: Millis | null;
+  until_ms: Millis | null;
+  reason: string;
+  created_by: string;
+  created_at: Millis;
+  released_by: string | null;
+  released_at: Millis | null;
+}
+
+/** Journal export requests (four-eyes: run only after two compliance approvals). */
+export interface JournalExportsTable {
+  id: string;
+  tenant_id: string;
+  /** JSON selection: time range, subjects, labels. */
+  query: string;
+  requested_by: string;
+  requested_at: Millis;
+  completed_at: Millis | null;
+}
+
+/** One approval of an export request by one compliance user. */
+export interface JournalExportApprovalsTable {
+  export_id: string;
+  approver: string;
+  approved_at: Millis;
+}
+
+/** Admin and compliance actions, metadata only; each becomes a leaf of the audit log. */
+export interface AuditEventsTable {
+  id: string;
+  tenant_id: string | null;
+  actor: string;
+  actor_role: string;
+  action: string;
+  target: string;
+  /** JSON object of metadata. */
+  details: string;
+  at: Millis;
+  leaf_hash: Uint8Array;
+  leaf_index: number | null;
 }

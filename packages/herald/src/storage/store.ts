@@ -1,4 +1,5 @@
 import { connect, migrate, type Connection } from './connect.ts';
+import { DeliveryStore } from './delivery-store.ts';
 import { JobStore } from './job-store.ts';
 import { MessageStore } from './message-store.ts';
 import { TenantStore } from './tenant-store.ts';
@@ -12,6 +13,7 @@ import { WebhookStore } from './webhook-store.ts';
 export class Store {
   readonly tenants: TenantStore;
   readonly messages: MessageStore;
+  readonly delivery: DeliveryStore;
   readonly jobs: JobStore;
   readonly webhooks: WebhookStore;
   /** Runs a transaction (grouped with others into one commit on SQLite). */
@@ -22,6 +24,7 @@ export class Store {
     this.tx = tx;
     this.tenants = new TenantStore(conn.db);
     this.messages = new MessageStore(conn.db, tx, conn.dialect);
+    this.delivery = new DeliveryStore(conn.db, tx);
     this.jobs = new JobStore(conn.db, conn.dialect, tx);
     this.webhooks = new WebhookStore(conn.db, tx);
   }

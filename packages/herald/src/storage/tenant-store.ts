@@ -4,7 +4,7 @@ import { newApiKeyId, newTenantId, type ApiKeyId, type TenantId } from '../ids.t
 import type { ApiKeysTable, Database } from './schema.ts';
 
 /** Roles an API key can have. */
-export const ROLES = ['sender', 'admin', 'auditor'] as const;
+export const ROLES = ['sender', 'admin', 'auditor', 'compliance'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface Tenant {

@@ -73,11 +73,13 @@ describe('crash safety', () => {
     try {
       const deadline = Date.now() + 120_000;
       const pending = new Set(accepted);
+      const last = new Map<string, string>();
       while (pending.size > 0 && Date.now() < deadline) {
         for (const id of [...pending].slice(0, 200)) {
           const res = await fetch(`${second.url}/v1/messages/${id}`, { headers });
           assert.equal(res.status, 200, `message ${id} answered 202 but is missing after the crash`);
           const m = (await res.json()) as { status: string };
+          last.set(id, m.status);
           if (FINAL.has(m.status)) {
             assert.equal(m.status, 'delivered', `message ${id} ended ${m.status}`);
             pending.delete(id);
@@ -85,7 +87,8 @@ describe('crash safety', () => {
         }
         if (pending.size > 0) await new Promise((r) => setTimeout(r, 200));
       }
-      assert.equal(pending.size, 0, `${pending.size} accepted messages did not reach a final status`);
+      const stuck = [...pending].slice(0, 5).map((id) => `${id}:${last.get(id)}`);
+      assert.equal(pending.size, 0, `${pending.size} accepted messages did not reach a final status, e.g. ${stuck.join(' ')}`);
       const stats = smsc.stats();
       t.diagnostic(
         `accepted ${accepted.length} before SIGKILL (${refused} unanswered), ${submittedAtKill} reached the SMSC before the kill; ` +

@@ -135,7 +135,7 @@ for (const { db, name } of testDatabases()) {
       await store.messages.acceptBatch([m]);
       const row = (await store.messages.get(a, m.id))!;
       const [job] = (await store.jobs.claim('w', 1000, 10_000)).filter((j) => j.ref === m.id);
-      await store.messages.startAttempt(row, {
+      await store.delivery.startAttempt(row, {
         id: 'att_1',
         message_id: m.id,
         tenant_id: a,
@@ -143,6 +143,7 @@ for (const { db, name } of testDatabases()) {
         channel: 'sms',
         tier: 'plaintext',
         content_kind: 'full',
+        cost_micros: 7500,
         started_at: Date.now(),
       });
       const receipt = {
@@ -152,13 +153,13 @@ for (const { db, name } of testDatabases()) {
         providerStatus: 'DELIVRD',
         at: new Date(),
       } as const;
-      assert.equal(await store.messages.recordReceipt(receipt), true, 'an early receipt is kept');
-      assert.equal(await store.messages.recordReceipt(receipt), false, 'a duplicate is dropped');
+      assert.notEqual(await store.delivery.recordReceipt(receipt), undefined, 'an early receipt is kept');
+      assert.equal(await store.delivery.recordReceipt(receipt), undefined, 'a duplicate is dropped');
       assert.equal((await store.messages.get(a, m.id))!.status, 'sending');
-      await store.messages.attemptAccepted(row, 'att_1', 'smsc-1', job!.id, Date.now());
+      await store.delivery.attemptAccepted(row, 'att_1', 'smsc-1', Date.now());
       assert.equal((await store.messages.get(a, m.id))!.status, 'delivered');
       const late = { ...receipt, status: 'undelivered', providerStatus: 'UNDELIV' } as const;
-      assert.equal(await store.messages.recordReceipt(late), true);
+      assert.notEqual(await store.delivery.recordReceipt(late), undefined);
       assert.equal(
         (await store.messages.get(a, m.id))!.status,
         'delivered',

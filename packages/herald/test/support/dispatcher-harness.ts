@@ -28,6 +28,8 @@ export function testDispatcher(
       backoff: { baseMs: 20, maxMs: 100 },
       webhookMaxAttempts: 4,
       webhookBackoff: { baseMs: 20, maxMs: 100 },
+      prices: { sms: 7500 },
+      rateCaps: {},
       ...over,
     },
     quiet,

@@ -39,6 +39,7 @@ export function initial(dialect: 'sqlite' | 'postgres'): Migration {
         .addColumn('route_step', 'integer', (c) => c.notNull())
         .addColumn('idempotency_key', 'text')
         .addColumn('expires_at', 'bigint')
+        .addColumn('finished_at', 'bigint')
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('updated_at', 'bigint', (c) => c.notNull())
         .execute();
@@ -84,6 +85,7 @@ export function initial(dialect: 'sqlite' | 'postgres'): Migration {
         .addColumn('provider_message_id', 'text')
         .addColumn('status', 'text', (c) => c.notNull())
         .addColumn('error_code', 'text')
+        .addColumn('cost_micros', 'bigint', (c) => c.notNull().defaultTo(0))
         .addColumn('started_at', 'bigint', (c) => c.notNull())
         .addColumn('finished_at', 'bigint')
         .execute();
@@ -112,6 +114,7 @@ export function initial(dialect: 'sqlite' | 'postgres'): Migration {
         .addColumn('kind', 'text', (c) => c.notNull())
         .addColumn('ref', 'text', (c) => c.notNull())
         .addColumn('tenant_id', 'text', (c) => c.notNull())
+        .addColumn('data', 'text')
         .addColumn('run_at', 'bigint', (c) => c.notNull())
         .addColumn('attempts', 'integer', (c) => c.notNull())
         .addColumn('lease_owner', 'text')
@@ -119,6 +122,7 @@ export function initial(dialect: 'sqlite' | 'postgres'): Migration {
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('jobs_due').on('jobs').columns(['run_at']).execute();
+      await db.schema.createIndex('jobs_ref').on('jobs').columns(['ref']).execute();
       await db.schema
         .createTable('idempotency_keys')
         .addColumn('tenant_id', 'text', (c) => c.notNull())

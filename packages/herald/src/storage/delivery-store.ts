@@ -1,0 +1,305 @@
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Receipt } from '../channels/channel-adapter.ts';
+import { nextMove, type Move, type RouteEvent } from '../delivery/route-machine.ts';
+import type { MessageStatus } from '../delivery/message-status.ts';
+import type { Decision } from '../policy/decision.ts';
+import type { AttemptRow, MessageRow, ReceiptRow } from './message-store.ts';
+import {
+  applyMove,
+  current,
+  event,
+  finish,
+  scheduleStepTimers,
+  setStatus,
+  type TimerData,
+} from './message-transitions.ts';
+import type { AttemptsTable, Database } from './schema.ts';
+import type { TransactionRunner } from './transaction-runner.ts';
+
+/** What the worker should do after a transition outside the database (e.g. revoke on RCS). */
+export interface AfterMove {
+  /** The attempt left behind by a fallback, for adapters that can revoke it. */
+  readonly revoke?: { readonly channel: string; readonly providerMessageId: string };
+}
+
+type Tx = Transaction<Database>;
+
+type NewAttempt = Omit<
+  Selectable<AttemptsTable>,
+  'status' | 'error_code' | 'finished_at' | 'provider_message_id'
+>;
+
+/**
+ * Every state change after acceptance: attempts, receipts, timers and fallbacks, each in one
+ * transaction, each decided by the pure route machine (`delivery/route-machine.ts`).
+ */
+export class DeliveryStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly tx: TransactionRunner,
+  ) {}
+
+  /**
+   * Records that a send is about to start. Committed before the provider is called, so after a
+   * crash the timeline shows that an earlier attempt's outcome is unknown.
+   */
+  async startAttempt(m: MessageRow, a: NewAttempt): Promise<void> {
+    await this.tx.run(async (trx) => {
+      const stale = await trx
+        .updateTable('attempts')
+        .set({ status: 'unknown', finished_at: a.started_at })
+        .where('message_id', '=', m.id)
+        .where('status', '=', 'sending')
+        .executeTakeFirst();
+      if (stale.numUpdatedRows > 0n) {
+        await event(
+          trx,
+          m,
+          'attempt_unknown',
+          null,
+          { reason: 'the worker stopped during an earlier send' },
+          a.started_at,
+        );
+      }
+      await trx
+        .insertInto('attempts')
+        .values({ ...a, status: 'sending', provider_message_id: null, error_code: null, finished_at: null })
+        .execute();
+      await event(
+        trx,
+        m,
+        'attempt',
+        null,
+        {
+          attempt: a.id,
+          step: a.step,
+          channel: a.channel,
+          tier: a.tier,
+          content: a.content_kind,
+          costMicros: a.cost_micros,
+        },
+        a.started_at,
+      );
+      if (m.status !== 'sending')
+        await setStatus(trx, m, 'sending', { step: a.step, channel: a.channel }, a.started_at);
+    });
+  }
+
+  /**
+   * The provider took the message: the send job is done, the step's timers start, and any
+   * receipt that raced ahead of this commit is applied now.
+   */
+  async attemptAccepted(
+    m: MessageRow,
+    attemptId: string,
+    providerId: string,
+    now: number,
+  ): Promise<AfterMove> {
+    return this.tx.run(async (trx) => {
+      await trx
+        .updateTable('attempts')
+        .set({ status: 'accepted', provider_message_id: providerId })
+        .where('id', '=', attemptId)
+        .execute();
+      const fresh = await current(trx, m.id);
+      if (fresh.finished_at !== null || fresh.route_step !== m.route_step) return {};
+      await setStatus(trx, fresh, 'sent', { attempt: attemptId, providerMessageId: providerId }, now);
+      await trx.deleteFrom('jobs').where('ref', '=', m.id).where('kind', '=', 'send').execute();
+      await scheduleStepTimers(trx, fresh, now);
+      const attempt = await trx
+        .selectFrom('attempts')
+        .select('channel')
+        .where('id', '=', attemptId)
+        .executeTakeFirstOrThrow();
+      // Receipts that raced ahead of this commit are applied in it, so a crash cannot strand them.
+      const orphans = await trx
+        .selectFrom('receipts')
+        .selectAll()
+        .where('channel', '=', attempt.channel)
+        .where('provider_message_id', '=', providerId)
+        .where('message_id', 'is', null)
+        .orderBy('id')
+        .execute();
+      let after: AfterMove = {};
+      for (const r of orphans) after = { ...after, ...(await this.#applyReceipt(trx, r, now)) };
+      return after;
+    });
+  }
+
+  /**
+   * A send failed. `retryAt` puts the job back; otherwise the step failed for good and the
+   * route decides: fall back or finish.
+   */
+  async attemptFailed(
+    m: MessageRow,
+    attemptId: string,
+    error: { code: string; retryable: boolean; unsupported?: boolean },
+    jobId: string,
+    retryAt: number | undefined,
+    attempts: number,
+    now: number,
+  ): Promise<AfterMove> {
+    return this.tx.run(async (trx) => {
+      await trx
+        .updateTable('attempts')
+        .set({ status: 'failed', error_code: error.code, finished_at: now })
+        .where('id', '=', attemptId)
+        .execute();
+      await event(
+        trx,
+        m,
+        'attempt_failed',
+        null,
+        { attempt: attemptId, code: error.code, retryable: error.retryable, nextTry: retryAt ?? null },
+        now,
+      );
+      if (retryAt !== undefined) {
+        await trx
+          .updateTable('jobs')
+          .set({ run_at: retryAt, attempts, lease_owner: null, lease_until: null })
+          .where('id', '=', jobId)
+          .execute();
+        return {};
+      }
+      const fresh = await current(trx, m.id);
+      const ev: RouteEvent = error.unsupported
+        ? { kind: 'unsupported' }
+        : { kind: 'failed', code: error.code };
+      return this.#move(trx, fresh, ev, { attempt: attemptId, code: error.code, attempts }, now);
+    });
+  }
+
+  /** Applies a route event to a message that is not finished (e.g. `unsupported` before sending). */
+  async routeEvent(
+    id: string,
+    ev: RouteEvent,
+    data: Record<string, unknown>,
+    now: number,
+  ): Promise<AfterMove> {
+    return this.tx.run(async (trx) => {
+      const m = await current(trx, id);
+      if (m.finished_at !== null) return {};
+      return this.#move(trx, m, ev, data, now);
+    });
+  }
+
+  /** Ends a message now with the given status (e.g. it expired before it could be sent). */
+  async finishNow(
+    id: string,
+    status: MessageStatus,
+    data: Record<string, unknown>,
+    now: number,
+  ): Promise<void> {
+    await this.tx.run(async (trx) => {
+      const m = await current(trx, id);
+      if (m.finished_at === null) await finish(trx, m, status, data, now);
+    });
+  }
+
+  /** A durable timer fired. Stale timers (another step by now, or finished) do nothing. */
+  async fireTimer(id: string, data: TimerData, now: number): Promise<AfterMove> {
+    return this.tx.run(async (trx) => {
+      const m = await current(trx, id);
+      if (m.finished_at !== null || m.route_step !== data.step) return {};
+      const ev: RouteEvent =
+        data.trigger === 'deadline' ? { kind: 'deadline' } : { kind: 'timer', trigger: data.trigger };
+      return this.#move(trx, m, ev, { timer: data.trigger }, now);
+    });
+  }
+
+  /**
+   * Records a provider receipt exactly once (de-duplicated on channel, provider id and status)
+   * and applies it. Returns undefined for a duplicate.
+   */
+  async recordReceipt(r: Receipt, now = Date.now()): Promise<AfterMove | undefined> {
+    return this.tx.run(async (trx) => {
+      const dup = await trx
+        .selectFrom('receipts')
+        .select('id')
+        .where('channel', '=', r.channel)
+        .where('provider_message_id', '=', r.providerMessageId)
+        .where('status', '=', r.status)
+        .executeTakeFirst();
+      if (dup) return undefined;
+      const row = await trx
+        .insertInto('receipts')
+        .values({
+          channel: r.channel,
+          provider_message_id: r.providerMessageId,
+          status: r.status,
+          provider_status: r.providerStatus,
+          error_code: r.errorCode ?? null,
+          message_id: null,
+          at: r.at.getTime(),
+          received_at: now,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      // Kept and applied in one commit: acknowledged to the provider only after both.
+      return this.#applyReceipt(trx, row, now);
+    });
+  }
+
+  /**
+   * Links a receipt to its attempt and lets the route decide. A receipt for an earlier step (it
+   * raced a fallback) or for a finished message is recorded on the timeline and changes nothing.
+   * A receipt whose attempt is not known yet stays unlinked until `attemptAccepted` applies it.
+   */
+  async #applyReceipt(trx: Tx, r: ReceiptRow, now: number): Promise<AfterMove> {
+    const attempt = await trx
+      .selectFrom('attempts')
+      .selectAll()
+      .where('channel', '=', r.channel)
+      .where('provider_message_id', '=', r.provider_message_id)
+      .executeTakeFirst();
+    if (!attempt) return {};
+    await trx
+      .updateTable('receipts')
+      .set({ message_id: attempt.message_id })
+      .where('id', '=', r.id)
+      .execute();
+    await trx
+      .updateTable('attempts')
+      .set({ status: r.status, finished_at: r.at, error_code: r.error_code })
+      .where('id', '=', attempt.id)
+      .execute();
+    const m = await current(trx, attempt.message_id);
+    const data = {
+      attempt: attempt.id,
+      step: attempt.step,
+      providerStatus: r.provider_status,
+      errorCode: r.error_code,
+    };
+    const late = m.finished_at !== null || attempt.step !== m.route_step;
+    await event(trx, m, late ? 'late_receipt' : 'receipt', r.status, data, now);
+    if (late) return {};
+    return this.#move(trx, m, { kind: 'receipt', status: r.status as Receipt['status'] }, data, now);
+  }
+
+  async #move(
+    trx: Tx,
+    m: MessageRow,
+    ev: RouteEvent,
+    data: Record<string, unknown>,
+    now: number,
+  ): Promise<AfterMove> {
+    const decision = JSON.parse(m.decision) as Decision;
+    const move: Move = nextMove(decision.route, m.route_step, m.status as MessageStatus, ev);
+    const { fellBackFrom } = await applyMove(trx, m, move, data, now);
+    if (fellBackFrom === undefined) return {};
+    const left = await trx
+      .selectFrom('attempts')
+      .select(['channel', 'provider_message_id'])
+      .where('message_id', '=', m.id)
+      .where('step', '=', fellBackFrom)
+      .where('status', '=', 'accepted')
+      .where('provider_message_id', 'is not', null)
+      .executeTakeFirst();
+    return left ? { revoke: { channel: left.channel, providerMessageId: left.provider_message_id! } } : {};
+  }
+
+  /** Attempts, for cost totals. */
+  async attempts(messageId: string): Promise<AttemptRow[]> {
+    return this.db.selectFrom('attempts').selectAll().where('message_id', '=', messageId).execute();
+  }
+}

@@ -1,0 +1,146 @@
+import type { Transaction } from 'kysely';
+import type { MessageStatus } from '../delivery/message-status.ts';
+import type { Move } from '../delivery/route-machine.ts';
+import type { Decision, Trigger } from '../policy/decision.ts';
+import type { MessageRow } from './message-store.ts';
+import { job } from './message-store.ts';
+import type { Database } from './schema.ts';
+import { enqueueWebhooks } from './webhook-store.ts';
+
+type Tx = Transaction<Database>;
+
+/** How long to wait for a receipt when the message has no TTL of its own. */
+export const DEFAULT_RECEIPT_WAIT_MS = 48 * 3600_000;
+
+/** What a timer job carries: the step it belongs to and what fires. */
+export interface TimerData {
+  readonly step: number;
+  readonly trigger: 'undelivered_after' | 'unread_after' | 'deadline';
+}
+
+/** The Standard Webhooks event for a status change: metadata only. */
+export function statusEvent(id: string, status: string, data: Record<string, unknown>) {
+  return { type: `message.${status}`, data: { id, status, ...data } };
+}
+
+export async function current(trx: Tx, id: string): Promise<MessageRow> {
+  return trx.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+}
+
+/** Appends one entry to a message's timeline. */
+export async function event(
+  trx: Tx,
+  m: MessageRow,
+  type: string,
+  status: string | null,
+  data: Record<string, unknown>,
+  at: number,
+) {
+  await trx
+    .insertInto('message_events')
+    .values({ message_id: m.id, tenant_id: m.tenant_id, type, status, data: JSON.stringify(data), at })
+    .execute();
+}
+
+/** Moves a message to a new status, with its timeline event and customer webhooks. */
+export async function setStatus(
+  trx: Tx,
+  m: MessageRow,
+  status: MessageStatus,
+  data: Record<string, unknown>,
+  now: number,
+) {
+  await trx.updateTable('messages').set({ status, updated_at: now }).where('id', '=', m.id).execute();
+  await event(trx, m, 'status', status, data, now);
+  await enqueueWebhooks(trx, m.tenant_id, statusEvent(m.id, status, data), now);
+}
+
+/**
+ * Finishes a message: its last status, and then nothing left behind — the sealed content is
+ * destroyed and every pending job of the message (sends, timers) is dropped.
+ */
+export async function finish(
+  trx: Tx,
+  m: MessageRow,
+  status: MessageStatus,
+  data: Record<string, unknown>,
+  now: number,
+) {
+  await trx.updateTable('messages').set({ finished_at: now }).where('id', '=', m.id).execute();
+  if (m.status !== status) await setStatus(trx, m, status, data, now);
+  else await event(trx, m, 'finished', status, data, now);
+  await trx.deleteFrom('message_content').where('message_id', '=', m.id).execute();
+  await trx.deleteFrom('jobs').where('ref', '=', m.id).where('kind', 'in', ['send', 'timer']).execute();
+}
+
+/**
+ * Applies a move of the route machine. A fallback advances the route in the same transaction
+ * as the job that sends the next step, so it happens exactly once even across crashes.
+ */
+export async function applyMove(
+  trx: Tx,
+  m: MessageRow,
+  move: Move,
+  data: Record<string, unknown>,
+  now: number,
+): Promise<{ fellBackFrom?: number }> {
+  if (move.kind === 'wait') {
+    if (move.status && move.status !== m.status) await setStatus(trx, m, move.status, data, now);
+    return {};
+  }
+  if (move.kind === 'finish') {
+    await finish(trx, m, move.status, { ...data, reason: move.reason }, now);
+    return {};
+  }
+  const decision = JSON.parse(m.decision) as Decision;
+  const from = m.route_step;
+  const to = from + 1;
+  const next = decision.route[to]!;
+  await trx.updateTable('messages').set({ route_step: to }).where('id', '=', m.id).execute();
+  await trx.deleteFrom('jobs').where('ref', '=', m.id).where('kind', 'in', ['send', 'timer']).execute();
+  await setStatus(
+    trx,
+    { ...m, route_step: to },
+    'fell_back',
+    {
+      ...data,
+      trigger: move.trigger,
+      reason: move.reason,
+      fromStep: from,
+      toStep: to,
+      toChannel: next.channel,
+      toContent: next.content,
+      belowMinimumTier: next.belowMinimumTier,
+    },
+    now,
+  );
+  await trx
+    .insertInto('jobs')
+    .values(job('send', m.id, m.tenant_id, now))
+    .execute();
+  return { fellBackFrom: from };
+}
+
+/** Durable timers for a step the provider accepted: its triggers, and the message deadline. */
+export async function scheduleStepTimers(trx: Tx, m: MessageRow, sentAt: number): Promise<void> {
+  const decision = JSON.parse(m.decision) as Decision;
+  const step = decision.route[m.route_step];
+  const timers: Array<{ at: number; data: TimerData }> = [];
+  for (const t of step?.fallbackOn ?? []) {
+    if (isTimed(t)) timers.push({ at: sentAt + t.ms, data: { step: m.route_step, trigger: t.on } });
+  }
+  timers.push({
+    at: m.expires_at ?? sentAt + DEFAULT_RECEIPT_WAIT_MS,
+    data: { step: m.route_step, trigger: 'deadline' },
+  });
+  await trx
+    .insertInto('jobs')
+    .values(
+      timers.map((t) => ({ ...job('timer', m.id, m.tenant_id, t.at, JSON.stringify(t.data)), run_at: t.at })),
+    )
+    .execute();
+}
+
+function isTimed(t: Trigger): t is Extract<Trigger, { ms: number }> {
+  return t.on === 'undelivered_after' || t.on === 'unread_after';
+}
