@@ -168,17 +168,21 @@ export class Dispatcher {
     await this.limiters.get(step.channel)?.take();
     const attemptId = newAttemptId();
     const attempt = job.attempts + 1;
-    await this.store.delivery.startAttempt(m, {
-      id: attemptId,
-      message_id: m.id,
-      tenant_id: m.tenant_id,
-      step: m.route_step,
-      channel: step.channel,
-      tier: step.tier,
-      content_kind: step.content,
-      cost_micros: this.opts.prices[step.channel] ?? 0,
-      started_at: Date.now(),
-    });
+    await this.store.delivery.startAttempt(
+      m,
+      {
+        id: attemptId,
+        message_id: m.id,
+        tenant_id: m.tenant_id,
+        step: m.route_step,
+        channel: step.channel,
+        tier: step.tier,
+        content_kind: step.content,
+        cost_micros: this.opts.prices[step.channel] ?? 0,
+        started_at: Date.now(),
+      },
+      this.opts.owner,
+    );
     try {
       // A notice step never carries content: its text comes from the policy, not the sender.
       const body = step.content === 'notice' ? (step.notice ?? '') : sealed && this.box.open(sealed, m.id);

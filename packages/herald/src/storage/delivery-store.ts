@@ -1,4 +1,5 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { DialectName } from './connect.ts';
 import type { Receipt } from '../channels/channel-adapter.ts';
 import { nextMove, type Move, type RouteEvent } from '../delivery/route-machine.ts';
 import type { MessageStatus } from '../delivery/message-status.ts';
@@ -37,13 +38,25 @@ export class DeliveryStore {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly tx: TransactionRunner,
+    private readonly dialect: DialectName,
   ) {}
+
+  /**
+   * Serialises the two writers that meet on one provider id: the worker recording that the
+   * provider accepted a send, and a receipt for it (possibly in another process). Under
+   * PostgreSQL's READ COMMITTED each could otherwise miss the other's uncommitted row and strand
+   * the receipt. SQLite has one writer, so nothing is needed there.
+   */
+  async #lockProviderId(trx: Tx, channel: string, providerId: string): Promise<void> {
+    if (this.dialect !== 'postgres') return;
+    await sql`select pg_advisory_xact_lock(hashtext(${`${channel}\n${providerId}`}))`.execute(trx);
+  }
 
   /**
    * Records that a send is about to start. Committed before the provider is called, so after a
    * crash the timeline shows that an earlier attempt's outcome is unknown.
    */
-  async startAttempt(m: MessageRow, a: NewAttempt): Promise<void> {
+  async startAttempt(m: MessageRow, a: NewAttempt, worker: string): Promise<void> {
     await this.tx.run(async (trx) => {
       const stale = await trx
         .updateTable('attempts')
@@ -77,6 +90,7 @@ export class DeliveryStore {
           tier: a.tier,
           content: a.content_kind,
           costMicros: a.cost_micros,
+          worker,
         },
         a.started_at,
       );
@@ -96,6 +110,12 @@ export class DeliveryStore {
     now: number,
   ): Promise<AfterMove> {
     return this.tx.run(async (trx) => {
+      const { channel } = await trx
+        .selectFrom('attempts')
+        .select('channel')
+        .where('id', '=', attemptId)
+        .executeTakeFirstOrThrow();
+      await this.#lockProviderId(trx, channel, providerId);
       await trx
         .updateTable('attempts')
         .set({ status: 'accepted', provider_message_id: providerId })
@@ -213,6 +233,7 @@ export class DeliveryStore {
    */
   async recordReceipt(r: Receipt, now = Date.now()): Promise<AfterMove | undefined> {
     return this.tx.run(async (trx) => {
+      await this.#lockProviderId(trx, r.channel, r.providerMessageId);
       const dup = await trx
         .selectFrom('receipts')
         .select('id')

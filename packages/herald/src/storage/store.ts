@@ -24,7 +24,7 @@ export class Store {
     this.tx = tx;
     this.tenants = new TenantStore(conn.db);
     this.messages = new MessageStore(conn.db, tx, conn.dialect);
-    this.delivery = new DeliveryStore(conn.db, tx);
+    this.delivery = new DeliveryStore(conn.db, tx, conn.dialect);
     this.jobs = new JobStore(conn.db, conn.dialect, tx);
     this.webhooks = new WebhookStore(conn.db, tx);
   }

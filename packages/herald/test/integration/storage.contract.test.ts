@@ -135,17 +135,21 @@ for (const { db, name } of testDatabases()) {
       await store.messages.acceptBatch([m]);
       const row = (await store.messages.get(a, m.id))!;
       const [job] = (await store.jobs.claim('w', 1000, 10_000)).filter((j) => j.ref === m.id);
-      await store.delivery.startAttempt(row, {
-        id: 'att_1',
-        message_id: m.id,
-        tenant_id: a,
-        step: 0,
-        channel: 'sms',
-        tier: 'plaintext',
-        content_kind: 'full',
-        cost_micros: 7500,
-        started_at: Date.now(),
-      });
+      await store.delivery.startAttempt(
+        row,
+        {
+          id: 'att_1',
+          message_id: m.id,
+          tenant_id: a,
+          step: 0,
+          channel: 'sms',
+          tier: 'plaintext',
+          content_kind: 'full',
+          cost_micros: 7500,
+          started_at: Date.now(),
+        },
+        'w',
+      );
       const receipt = {
         channel: 'sms',
         providerMessageId: 'smsc-1',

@@ -7,6 +7,7 @@ const BIN = fileURLToPath(new URL('../../bin/herald.mjs', import.meta.url));
 export async function startHeraldProcess(
   env: Record<string, string>,
   args: string[] = ['serve'],
+  ready: RegExp = /listening on (http:\/\/[0-9.:]+)/,
 ): Promise<{ url: string; child: ChildProcess; output: () => string }> {
   const child = spawn(process.execPath, [BIN, ...args], {
     env: { ...process.env, PORT: '0', HERALD_LOG_LEVEL: 'warn', ...env },
@@ -17,8 +18,8 @@ export async function startHeraldProcess(
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
-      const m = /listening on (http:\/\/[0-9.:]+)/.exec(out);
-      if (m) resolve(m[1]!);
+      const m = ready.exec(out);
+      if (m) resolve(m[1] ?? '');
     });
     child.once('exit', (code) => reject(new Error(`herald exited with ${code}: ${out}`)));
   });
