@@ -172,6 +172,32 @@ export const ERRORS = {
     reason: 'invalid',
     message: 'The {channel} message is longer than {limit} encoded octets',
   },
+  // --- channels: rcs/email/push
+  HERALD_ERR_CHANNEL_RECIPIENT_UNSUPPORTED: {
+    status: 422,
+    reason: 'rejected',
+    message: 'The recipient cannot receive {channel} messages: {detail}',
+  },
+  HERALD_ERR_CHANNEL_AUTH_FAILED: {
+    status: 502,
+    reason: 'unauthorized',
+    message: 'The {channel} provider refused our credentials: {detail}',
+  },
+  HERALD_ERR_CHANNEL_TLS_REQUIRED: {
+    status: 502,
+    reason: 'unavailable',
+    message: 'The {channel} provider connection could not be protected with TLS: {detail}',
+  },
+  HERALD_ERR_CHANNEL_WEBHOOK_UNAUTHENTICATED: {
+    status: 401,
+    reason: 'unauthorized',
+    message: 'The {channel} webhook signature is missing or does not verify',
+  },
+  HERALD_ERR_CHANNEL_REVOKE_TOO_LATE: {
+    status: 409,
+    reason: 'conflict',
+    message: 'The {channel} message was already delivered and cannot be revoked',
+  },
   // --- simulator
   HERALD_ERR_SIMULATOR_BAD_PROFILE: {
     status: 500,
@@ -233,6 +259,52 @@ export const ERRORS = {
     status: 400,
     reason: 'invalid',
     message: 'The checkpoint is not for the log {expected}',
+  },
+  // --- journal (sealed journal, retention, legal holds, export, verification; never content)
+  HERALD_ERR_JOURNAL_INVALID_ARGUMENT: {
+    status: 400,
+    reason: 'invalid',
+    message: 'Invalid journal argument: {detail}',
+  },
+  HERALD_ERR_JOURNAL_ARCHIVE_KEY: {
+    status: 400,
+    reason: 'invalid',
+    message: 'The archive key is unusable: {detail}',
+  },
+  HERALD_ERR_JOURNAL_SHREDDED: {
+    status: 410,
+    reason: 'not_found',
+    message: 'Journal record {id} was crypto-shredded',
+  },
+  HERALD_ERR_JOURNAL_OPEN_FAILED: {
+    status: 422,
+    reason: 'invalid',
+    message: 'Journal record {id} does not open with this archive key',
+  },
+  HERALD_ERR_JOURNAL_HOLD_NOT_FOUND: {
+    status: 404,
+    reason: 'not_found',
+    message: 'No active legal hold {id}',
+  },
+  HERALD_ERR_JOURNAL_EXPORT_NOT_FOUND: {
+    status: 404,
+    reason: 'not_found',
+    message: 'No journal export request {id}',
+  },
+  HERALD_ERR_JOURNAL_EXPORT_ALREADY_APPROVED: {
+    status: 409,
+    reason: 'conflict',
+    message: 'Export {id} is already approved by this user',
+  },
+  HERALD_ERR_JOURNAL_EXPORT_NOT_APPROVED: {
+    status: 403,
+    reason: 'forbidden',
+    message: 'Export {id} has {count} of the 2 approvals by different compliance users it needs',
+  },
+  HERALD_ERR_JOURNAL_EXPORT_DONE: {
+    status: 409,
+    reason: 'conflict',
+    message: 'Export {id} has already run',
   },
   // --- policy (policy-as-code: loading, compiling and testing; `{where}` is file:line:column)
   HERALD_ERR_POLICY_SYNTAX: {

@@ -68,6 +68,33 @@ export function delayRange(raw: unknown, path: string): DelayRange | undefined {
   return { min, max };
 }
 
+/**
+ * A delay distribution: uniform over [min, max], or log-normal with the given median and 99th
+ * percentile (network latencies have a long right tail), capped at `max`.
+ */
+export type Distribution =
+  | { readonly kind: 'uniform'; readonly min: number; readonly max: number }
+  | { readonly kind: 'lognormal'; readonly median: number; readonly p99: number; readonly max: number };
+
+/**
+ * A fixed delay (`250`), a uniform range (`{ min: 50, max: 250 }`) or a log-normal
+ * (`{ median: 80, p99: 900 }`, optionally `max`), in ms.
+ */
+export function distribution(raw: unknown, path: string): Distribution | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (isRecord(raw) && ('median' in raw || 'p99' in raw)) {
+    checkKeys(raw, path, ['median', 'p99', 'max']);
+    const median = integer(raw['median'], `${path}.median`, 0, MAX_DELAY_MS);
+    const p99 = integer(raw['p99'], `${path}.p99`, 0, MAX_DELAY_MS);
+    if (median === undefined || p99 === undefined) fail(`${path} needs both median and p99`);
+    if (p99 < median) fail(`${path}.p99 (${p99}) is less than the median (${median})`);
+    const max = integer(raw['max'], `${path}.max`, p99, MAX_DELAY_MS) ?? Math.min(MAX_DELAY_MS, p99 * 4);
+    return { kind: 'lognormal', median, p99, max };
+  }
+  const range = delayRange(raw, path)!;
+  return { kind: 'uniform', min: range.min, max: range.max };
+}
+
 function fail(detail: string): never {
   throw new HeraldError('HERALD_ERR_SIMULATOR_BAD_PROFILE', { detail });
 }

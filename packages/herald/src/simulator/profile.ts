@@ -4,6 +4,9 @@ import { parse as parseYaml } from 'yaml';
 import { HeraldError } from '../errors/index.ts';
 import { commandStatusByName } from '../channels/sms/smpp-status.ts';
 import { bool, checkKeys, delayRange, integer, isRecord, rate, type DelayRange } from './profile-fields.ts';
+import { pushProfile, type PushProfile } from './profile-push.ts';
+import { rbmProfile, type RbmProfile } from './profile-rbm.ts';
+import { smtpProfile, type SmtpProfile } from './profile-smtp.ts';
 
 /** A delay drawn uniformly from [min, max] ms. */
 export type { DelayRange } from './profile-fields.ts';
@@ -69,6 +72,12 @@ export interface SmscProfile {
 export interface SimulatorProfile {
   readonly seed: number;
   readonly smsc: SmscProfile;
+  /** The RBM-shaped RCS API (`profile-rbm.ts`). */
+  readonly rbm: RbmProfile;
+  /** The SMTP server (`profile-smtp.ts`). */
+  readonly smtp: SmtpProfile;
+  /** The APNs- and FCM-shaped push endpoints (`profile-push.ts`). */
+  readonly push: PushProfile;
 }
 
 /** The sandbox profile shipped with Herald (documented in docs/sandbox.md). */
@@ -101,10 +110,16 @@ export function parseProfile(text: string): SimulatorProfile {
 /** Validates a parsed profile; every problem names the field it is about. */
 export function validateProfile(doc: unknown): SimulatorProfile {
   if (!isRecord(doc)) fail('the profile must be a mapping');
-  checkKeys(doc, '', ['version', 'seed', 'smsc']);
+  checkKeys(doc, '', ['version', 'seed', 'smsc', 'rbm', 'smtp', 'push']);
   if (doc['version'] !== undefined && doc['version'] !== 1) fail('version: only version 1 is known');
   const seed = integer(doc['seed'], 'seed', 0, 0xffffffff) ?? 1;
-  return { seed, smsc: smscProfile(doc['smsc'] ?? {}) };
+  return {
+    seed,
+    smsc: smscProfile(doc['smsc'] ?? {}),
+    rbm: rbmProfile(doc['rbm']),
+    smtp: smtpProfile(doc['smtp']),
+    push: pushProfile(doc['push']),
+  };
 }
 
 function smscProfile(raw: unknown): SmscProfile {

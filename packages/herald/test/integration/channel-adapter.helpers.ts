@@ -51,7 +51,9 @@ export interface WebhookReceiver {
 }
 
 /** Serves `adapter.handleWebhook` on 127.0.0.1 (ephemeral port) at any path. */
-export async function startWebhookReceiver(adapter: Pick<ChannelAdapter, 'handleWebhook'>): Promise<WebhookReceiver> {
+export async function startWebhookReceiver(
+  adapter: Pick<ChannelAdapter, 'handleWebhook'>,
+): Promise<WebhookReceiver> {
   const answers: number[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -59,7 +61,10 @@ export async function startWebhookReceiver(adapter: Pick<ChannelAdapter, 'handle
     req.on('end', () => {
       void adapter.handleWebhook!(Buffer.concat(chunks), req.headers).then((reply) => {
         answers.push(reply.status);
-        res.writeHead(reply.status, reply.contentType === undefined ? {} : { 'content-type': reply.contentType });
+        res.writeHead(
+          reply.status,
+          reply.contentType === undefined ? {} : { 'content-type': reply.contentType },
+        );
         res.end(reply.body ?? '');
       });
     });

@@ -16,12 +16,25 @@ const token = (n: number): string => `apns:${'0'.repeat(63)}${n}`;
 /** Adapter options for a running push simulator. */
 function pushAdapterOptions(push: PushHandle): PushAdapterOptions {
   return {
-    apns: { origin: push.url, ca: push.ca, ...push.credentials.apns, privateKey: push.credentials.apns.privateKey! },
-    fcm: { origin: push.url, ca: push.ca, projectId: push.credentials.fcm.projectId, accessToken: push.credentials.fcm.accessToken },
+    apns: {
+      origin: push.url,
+      ca: push.ca,
+      ...push.credentials.apns,
+      privateKey: push.credentials.apns.privateKey!,
+    },
+    fcm: {
+      origin: push.url,
+      ca: push.ca,
+      projectId: push.credentials.fcm.projectId,
+      accessToken: push.credentials.fcm.accessToken,
+    },
   };
 }
 
-async function rig(t: TestContext, over: Partial<PushAdapterOptions> = {}): Promise<{ push: PushHandle; adapter: PushAdapter }> {
+async function rig(
+  t: TestContext,
+  over: Partial<PushAdapterOptions> = {},
+): Promise<{ push: PushHandle; adapter: PushAdapter }> {
   const push = await startPush({ profile: loadProfile() });
   const adapter = new PushAdapter({ ...pushAdapterOptions(push), ...over });
   t.after(async () => {
@@ -48,7 +61,10 @@ describe('push adapter against the simulated APNs and FCM', () => {
 
   test('FCM gets a data message with the reference and answers with a message name', async (t) => {
     const { adapter, push } = await rig(t);
-    const msg = testMessage('fcm:device-token-1', { body: SECRET, expiresAt: new Date(Date.now() + 600_000) });
+    const msg = testMessage('fcm:device-token-1', {
+      body: SECRET,
+      expiresAt: new Date(Date.now() + 600_000),
+    });
     const sent = await adapter.send(msg);
     assert.match(sent.providerMessageId, /^projects\/herald-sandbox\/messages\//);
     const body = JSON.parse(push.received()[0]!.payload);
@@ -96,13 +112,19 @@ describe('push adapter against the simulated APNs and FCM', () => {
       await adapter.close();
       await push.close();
     });
-    await assert.rejects(adapter.send(testMessage(OK_APNS)), heraldCode('HERALD_ERR_CHANNEL_AUTH_FAILED', false));
+    await assert.rejects(
+      adapter.send(testMessage(OK_APNS)),
+      heraldCode('HERALD_ERR_CHANNEL_AUTH_FAILED', false),
+    );
     assert.equal(push.stats().refused, 1);
   });
 
   test('addresses that are not push tokens are invalid without a request', async (t) => {
     const { adapter, push } = await rig(t);
-    await assert.rejects(adapter.send(testMessage('+15550000001')), heraldCode('HERALD_ERR_CHANNEL_INVALID_DESTINATION', false));
+    await assert.rejects(
+      adapter.send(testMessage('+15550000001')),
+      heraldCode('HERALD_ERR_CHANNEL_INVALID_DESTINATION', false),
+    );
     assert.equal(await adapter.canReach('apns:zz'), false);
     assert.equal(await adapter.canReach(OK_APNS), true);
     assert.equal(push.stats().requests, 0);

@@ -7,7 +7,13 @@ import { RbmAdapter } from '../../src/channels/rcs/rbm-adapter.ts';
 import type { RbmAdapterOptions } from '../../src/channels/rcs/rbm-adapter-options.ts';
 import { loadProfile, parseProfile } from '../../src/simulator/profile.ts';
 import { startRbm, type RbmHandle } from '../../src/simulator/rbm/rbm-server.ts';
-import { heraldCode, startWebhookReceiver, testMessage, waitFor, type WebhookReceiver } from './channel-adapter.helpers.ts';
+import {
+  heraldCode,
+  startWebhookReceiver,
+  testMessage,
+  waitFor,
+  type WebhookReceiver,
+} from './channel-adapter.helpers.ts';
 
 interface Rig {
   rbm: RbmHandle;
@@ -111,7 +117,9 @@ describe('RBM adapter against the simulated RBM platform', () => {
     await adapter.revoke(pending.providerMessageId);
     assert.equal(rbm.stats().revoked, 1);
     const delivered = await adapter.send(testMessage('+15550000101'));
-    await waitFor('delivered', () => receipts.some((r) => r.providerMessageId === delivered.providerMessageId));
+    await waitFor('delivered', () =>
+      receipts.some((r) => r.providerMessageId === delivered.providerMessageId),
+    );
     await assert.rejects(
       adapter.revoke(delivered.providerMessageId),
       heraldCode('HERALD_ERR_CHANNEL_REVOKE_TOO_LATE', false),
@@ -124,7 +132,10 @@ describe('RBM adapter against the simulated RBM platform', () => {
     const sent = await adapter.send(msg);
     assert.match(String((rbm.message(msg.messageId)?.body as { expireTime?: string }).expireTime), /Z$/);
     await waitFor('expired', () => receipts.length === 1);
-    assert.deepEqual([receipts[0]?.providerMessageId, receipts[0]?.status], [sent.providerMessageId, 'expired']);
+    assert.deepEqual(
+      [receipts[0]?.providerMessageId, receipts[0]?.status],
+      [sent.providerMessageId, 'expired'],
+    );
   });
 
   test('sends rich cards and suggestions in the RBM wire shape', async (t) => {
@@ -136,7 +147,8 @@ describe('RBM adapter against the simulated RBM platform', () => {
       },
     });
     await adapter.send(msg);
-    const content = (rbm.message(msg.messageId)?.body as { contentMessage: Record<string, unknown> }).contentMessage;
+    const content = (rbm.message(msg.messageId)?.body as { contentMessage: Record<string, unknown> })
+      .contentMessage;
     assert.equal(content['fallbackText'], msg.body);
     assert.ok(content['richCard']);
     assert.deepEqual(content['suggestions'], [{ reply: { text: 'Thanks', postbackData: 'thanks' } }]);
@@ -177,7 +189,9 @@ describe('RBM adapter against the simulated RBM platform', () => {
 
   test('refuses webhooks with a forged signature', async (t) => {
     const { receiver, receipts } = await rig(t);
-    const data = Buffer.from(JSON.stringify({ senderPhoneNumber: '+15550000101', eventType: 'DELIVERED', messageId: 'x' }));
+    const data = Buffer.from(
+      JSON.stringify({ senderPhoneNumber: '+15550000101', eventType: 'DELIVERED', messageId: 'x' }),
+    );
     const res = await fetch(receiver.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-goog-signature': 'AAAA' },
@@ -199,7 +213,10 @@ describe('RBM adapter against the simulated RBM platform', () => {
   test('an outage injected at runtime fails sends as retryable until restored', async (t) => {
     const { adapter, rbm } = await rig(t, { profile: FAST });
     rbm.faults.outage();
-    await assert.rejects(adapter.send(testMessage('+15550000130')), heraldCode('HERALD_ERR_CHANNEL_UNAVAILABLE', true));
+    await assert.rejects(
+      adapter.send(testMessage('+15550000130')),
+      heraldCode('HERALD_ERR_CHANNEL_UNAVAILABLE', true),
+    );
     rbm.faults.restore();
     await adapter.send(testMessage('+15550000130'));
     assert.equal(rbm.stats().accepted, 1);
