@@ -11,6 +11,10 @@ export interface Config {
   /** Base64 of 32 bytes; when absent, a key file in `dataDir` is used (created in sandbox mode). */
   readonly masterKey: string | undefined;
   readonly smpp: SmppConfig | undefined;
+  /** RCS Business Messaging: `HERALD_RBM_URL`, `_AGENT`, `_TOKEN`, `_CLIENT_TOKEN`. */
+  readonly rbm: RbmConfig | undefined;
+  /** Email: `HERALD_SMTP_URL` (`smtp://user:pass@host:port`) and `HERALD_EMAIL_FROM`. */
+  readonly smtp: SmtpConfig | undefined;
   readonly maxAttempts: number;
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;
@@ -32,6 +36,58 @@ export interface SmppConfig {
   readonly systemId: string;
   readonly password: string;
   readonly sourceAddr: string;
+}
+
+export interface RbmConfig {
+  readonly baseUrl: string;
+  readonly agentId: string;
+  readonly accessToken: string;
+  readonly clientToken: string;
+}
+
+export interface SmtpConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly from: string;
+  readonly auth?: { readonly user: string; readonly pass: string };
+}
+
+function rbmFrom(env: NodeJS.ProcessEnv): RbmConfig | undefined {
+  if (!env.HERALD_RBM_URL) return undefined;
+  const [agentId, accessToken, clientToken] = [
+    env.HERALD_RBM_AGENT,
+    env.HERALD_RBM_TOKEN,
+    env.HERALD_RBM_CLIENT_TOKEN,
+  ];
+  if (!agentId || !accessToken || !clientToken) {
+    throw new HeraldError('HERALD_ERR_CONFIG_INVALID', {
+      detail: 'HERALD_RBM_URL needs HERALD_RBM_AGENT, _TOKEN and _CLIENT_TOKEN',
+    });
+  }
+  return { baseUrl: env.HERALD_RBM_URL, agentId, accessToken, clientToken };
+}
+
+function smtpFrom(env: NodeJS.ProcessEnv): SmtpConfig | undefined {
+  if (!env.HERALD_SMTP_URL) return undefined;
+  let u: URL;
+  try {
+    u = new URL(env.HERALD_SMTP_URL);
+  } catch {
+    throw new HeraldError('HERALD_ERR_CONFIG_INVALID', { detail: 'HERALD_SMTP_URL is not a URL' });
+  }
+  if (u.protocol !== 'smtp:' || !env.HERALD_EMAIL_FROM) {
+    throw new HeraldError('HERALD_ERR_CONFIG_INVALID', {
+      detail: 'HERALD_SMTP_URL must be smtp://… and HERALD_EMAIL_FROM set',
+    });
+  }
+  return {
+    host: u.hostname,
+    port: Number(u.port || 587),
+    from: env.HERALD_EMAIL_FROM,
+    ...(u.username
+      ? { auth: { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } }
+      : {}),
+  };
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max: number): number {
@@ -88,6 +144,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smpp: env.HERALD_SMPP_URL
       ? parseSmppUrl(env.HERALD_SMPP_URL, env.HERALD_SMPP_SOURCE || 'Herald')
       : undefined,
+    rbm: rbmFrom(env),
+    smtp: smtpFrom(env),
     maxAttempts: int(env, 'HERALD_MAX_ATTEMPTS', 6, 1, 100),
     retryBaseMs: int(env, 'HERALD_RETRY_BASE_MS', 1000, 1, 3_600_000),
     retryMaxMs: int(env, 'HERALD_RETRY_MAX_MS', 60_000, 1, 86_400_000),

@@ -2,9 +2,9 @@ import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { buildApi } from './api/server.ts';
-import type { Channel, ChannelAdapter } from './channels/channel-adapter.ts';
-import { SmppAdapter } from './channels/sms/smpp-adapter.ts';
-import type { Config, SmppConfig } from './config.ts';
+import type { Receipt } from './channels/channel-adapter.ts';
+import { buildAdapters } from './channel-setup.ts';
+import type { Config } from './config.ts';
 import { loadMasterKey } from './crypto/master-key.ts';
 import { SecretBox } from './crypto/secret-box.ts';
 import { Dispatcher } from './delivery/dispatcher.ts';
@@ -13,7 +13,8 @@ import { AcceptService } from './messages/accept-service.ts';
 import { builtinPolicy } from './policy/builtin-policy.ts';
 import type { PolicyEngine } from './policy/decision.ts';
 import { ensureSandboxTenant } from './sandbox/sandbox-tenant.ts';
-import { startSmsc, type SmscHandle } from './simulator/smsc/smsc-server.ts';
+import { startSimulator, type SimulatorHandle } from './simulator/control/start-simulator.ts';
+import type { SmscHandle } from './simulator/smsc/smsc-server.ts';
 import { Store } from './storage/store.ts';
 import { WebhookSender } from './webhooks/webhook-sender.ts';
 
@@ -34,6 +35,7 @@ export interface Gateway {
   readonly url: string | undefined;
   readonly store: Store;
   readonly sandboxKey: string | undefined;
+  readonly sim: SimulatorHandle | undefined;
   readonly smsc: SmscHandle | undefined;
   readonly app: FastifyInstance | undefined;
   readonly dispatcher: Dispatcher | undefined;
@@ -56,43 +58,29 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   };
 
   try {
-    let smsc: SmscHandle | undefined;
-    let smpp: SmppConfig | undefined = config.smpp;
+    let sim: SimulatorHandle | undefined;
     let sandboxKey: string | undefined;
     if (opts.sandbox) {
-      smsc = await startSmsc({
+      sim = await startSimulator({
         host: '127.0.0.1',
-        port: 0,
         systemId: 'herald',
         password: 'sandbox',
         ...(config.simulatorProfile ? { profilePath: config.simulatorProfile } : {}),
       });
-      closers.push(() => smsc!.close());
-      smpp ??= {
-        host: '127.0.0.1',
-        port: smsc.port,
-        systemId: 'herald',
-        password: 'sandbox',
-        sourceAddr: 'Herald',
-      };
+      closers.push(() => sim!.close());
       sandboxKey = (await ensureSandboxTenant(store, config.dataDir)).key;
     }
 
-    const adapters = new Map<Channel, ChannelAdapter>();
-    if (opts.worker && smpp) {
-      const sms = new SmppAdapter({
-        ...smpp,
-        onReceipt: (r) => store.delivery.recordReceipt(r).then(() => undefined),
-        logger: log.child({ part: 'smpp' }),
-      });
-      adapters.set('sms', sms);
-      closers.push(() => sms.close());
-      // Not awaited: the adapter reconnects on its own, and sends wait or fail retryably meanwhile.
-      // It rejects only for good (the SMSC refused the credentials).
-      sms
+    const onReceipt = (r: Receipt) => store.delivery.recordReceipt(r).then(() => undefined);
+    const adapters = buildAdapters(config, sim, onReceipt, log, { worker: opts.worker });
+    for (const [channel, adapter] of adapters) {
+      closers.push(() => adapter.close());
+      // Not awaited: adapters reconnect on their own, and sends wait or fail retryably meanwhile.
+      // `start` rejects only for good (e.g. the SMSC refused the credentials).
+      adapter
         .start()
         .catch((err: unknown) =>
-          log.error({ err: { code: (err as { code?: string }).code } }, 'SMS adapter stopped'),
+          log.error({ channel, err: { code: (err as { code?: string }).code } }, 'adapter stopped'),
         );
     }
 
@@ -140,6 +128,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         store,
         accept,
         box,
+        adapters,
         logger: log.child({ part: 'api' }),
         readiness: async () => {
           const problems: string[] = [];
@@ -150,8 +139,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       });
       url = await app.listen({ host: config.host, port: config.port });
       closers.push(() => app!.close());
+      // The simulated providers call back into this API, as real ones would.
+      sim?.rbm.setWebhookUrl(`${url}/v1/providers/rcs/events`);
+      sim?.smtp.setDsnWebhookUrl(`${url}/v1/providers/email/events`);
     }
-    return { url, store, sandboxKey, smsc, app, dispatcher, close: closeAll };
+    return { url, store, sandboxKey, sim, smsc: sim?.smsc, app, dispatcher, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Channel, ChannelAdapter } from '../channels/channel-adapter.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import { HeraldError } from '../errors/index.ts';
 import type { AcceptService } from '../messages/accept-service.ts';
@@ -10,6 +11,7 @@ import { Authenticator } from './auth.ts';
 import { sendError, toHeraldError } from './error-handler.ts';
 import { healthRoutes } from './health-routes.ts';
 import { messagesRoutes } from './messages-routes.ts';
+import { providerRoutes } from './provider-routes.ts';
 import { webhookRoutes } from './webhook-routes.ts';
 
 export interface ApiDeps {
@@ -21,10 +23,12 @@ export interface ApiDeps {
   /** A pino logger (Fastify's `loggerInstance`); none when absent. */
   readonly logger?: FastifyBaseLogger;
   readonly bodyLimit?: number;
+  /** Channel adapters that take provider webhooks (RBM events, DSNs). */
+  readonly adapters?: ReadonlyMap<Channel, ChannelAdapter>;
 }
 
 /** Paths served without an API key. */
-const PUBLIC = /^\/(healthz|readyz|openapi\.json|docs)(\/|$|\?)/;
+const PUBLIC = /^\/(healthz|readyz|openapi\.json|docs|v1\/providers)(\/|$|\?)/;
 
 /** Builds the HTTP API: one Fastify plugin per route group, OpenAPI 3.1 from the same schemas. */
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
@@ -67,5 +71,6 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { ready: deps.readiness });
   await app.register(messagesRoutes, { accept: deps.accept, messages: deps.store.messages });
   await app.register(webhookRoutes, { webhooks: deps.store.webhooks, box: deps.box });
+  await app.register(providerRoutes, { adapters: deps.adapters ?? new Map() });
   return app;
 }

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
 import { startGateway } from '../gateway.ts';
-import { startSmsc } from '../simulator/smsc/smsc-server.ts';
+import { startSimulator } from '../simulator/control/start-simulator.ts';
 
 /** Runs until SIGINT/SIGTERM, then closes cleanly. Returns -1: the process lives on. */
 function untilSignal(close: () => Promise<void>): number {
@@ -30,8 +30,11 @@ export async function serveCommand(
   const say = (s: string) => process.stdout.write(`${s}\n`);
   if (gw.url) say(`Herald is listening on ${gw.url}  (API docs: ${gw.url}/docs)`);
   if (parts.worker) say(`Worker running (${gw.store.dialect}).`);
-  if (values.sandbox && gw.smsc) {
-    say(`Sandbox: carrier simulator SMSC on 127.0.0.1:${gw.smsc.port}`);
+  if (values.sandbox && gw.sim) {
+    const { smsc, rbm, smtp, push, control } = gw.sim;
+    say(
+      `Sandbox: carrier simulator on 127.0.0.1 — SMPP ${smsc.port}, RBM ${rbm.port}, SMTP ${smtp.port}, push ${push.port}, control ${control.port}`,
+    );
     say(`Sandbox API key written to ${config.dataDir}/sandbox.key`);
     say(`Try: npm run herald -- send --to +15550000001 --text "hello"`);
   }
@@ -48,15 +51,29 @@ export async function simulatorCommand(argv: string[]): Promise<number> {
       profile: { type: 'string' },
       'system-id': { type: 'string', default: 'herald' },
       password: { type: 'string', default: 'sandbox' },
+      'rbm-port': { type: 'string', default: '0' },
+      'smtp-port': { type: 'string', default: '0' },
+      'push-port': { type: 'string', default: '0' },
+      'control-port': { type: 'string', default: '0' },
     },
   });
-  const smsc = await startSmsc({
+  const sim = await startSimulator({
     host: values.host!,
-    port: Number(values.port),
+    ports: {
+      smsc: Number(values.port),
+      rbm: Number(values['rbm-port']),
+      smtp: Number(values['smtp-port']),
+      push: Number(values['push-port']),
+      control: Number(values['control-port']),
+    },
     systemId: values['system-id']!,
     password: values.password!,
     ...(values.profile ? { profilePath: values.profile } : {}),
   });
-  process.stdout.write(`Carrier simulator SMSC listening on ${values.host}:${smsc.port}\n`);
-  return untilSignal(() => smsc.close());
+  const say = (s: string) => process.stdout.write(`${s}\n`);
+  say(`Carrier simulator SMSC listening on ${values.host}:${sim.smsc.port}`);
+  say(
+    `RBM ${sim.rbm.url}  SMTP ${values.host}:${sim.smtp.port}  push ${values.host}:${sim.push.port}  control ${values.host}:${sim.control.port}`,
+  );
+  return untilSignal(() => sim.close());
 }

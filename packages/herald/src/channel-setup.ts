@@ -1,0 +1,56 @@
+import type { Logger } from 'pino';
+import type { Channel, ChannelAdapter, ReceiptSink } from './channels/channel-adapter.ts';
+import { EmailAdapter } from './channels/email/email-adapter.ts';
+import { RbmAdapter } from './channels/rcs/rbm-adapter.ts';
+import { SmppAdapter } from './channels/sms/smpp-adapter.ts';
+import type { Config } from './config.ts';
+import type { SimulatorHandle } from './simulator/control/start-simulator.ts';
+
+/**
+ * Builds the channel adapters this process needs, from configuration or, in sandbox mode, from
+ * the in-process simulator. SMPP connects only in a worker (receipts arrive on its session);
+ * the HTTP providers' adapters exist in API processes too, because their receipts arrive as
+ * webhooks on the API.
+ */
+export function buildAdapters(
+  config: Config,
+  sim: SimulatorHandle | undefined,
+  onReceipt: ReceiptSink,
+  log: Logger,
+  opts: { worker: boolean },
+): Map<Channel, ChannelAdapter> {
+  const adapters = new Map<Channel, ChannelAdapter>();
+  const smpp =
+    config.smpp ??
+    (sim && {
+      host: '127.0.0.1',
+      port: sim.smsc.port,
+      systemId: 'herald',
+      password: 'sandbox',
+      sourceAddr: 'Herald',
+    });
+  if (opts.worker && smpp) {
+    adapters.set('sms', new SmppAdapter({ ...smpp, onReceipt, logger: log.child({ part: 'smpp' }) }));
+  }
+  const rbm =
+    config.rbm ??
+    (sim && {
+      baseUrl: sim.rbm.url,
+      agentId: sim.rbm.agentId,
+      accessToken: sim.rbm.token,
+      clientToken: sim.rbm.clientToken,
+    });
+  if (rbm) adapters.set('rcs', new RbmAdapter({ ...rbm, onReceipt, logger: log.child({ part: 'rbm' }) }));
+  const smtp =
+    config.smtp ??
+    (sim && {
+      host: '127.0.0.1',
+      port: sim.smtp.port,
+      from: 'sandbox@herald.test',
+      ...(sim.smtp.ca ? { ca: sim.smtp.ca, servername: 'localhost' } : {}),
+      dsnSecret: sim.smtp.dsnSecret,
+    });
+  if (smtp)
+    adapters.set('email', new EmailAdapter({ ...smtp, onReceipt, logger: log.child({ part: 'smtp' }) }));
+  return adapters;
+}
