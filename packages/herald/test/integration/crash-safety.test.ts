@@ -88,7 +88,11 @@ describe('crash safety', () => {
         if (pending.size > 0) await new Promise((r) => setTimeout(r, 200));
       }
       const stuck = [...pending].slice(0, 5).map((id) => `${id}:${last.get(id)}`);
-      assert.equal(pending.size, 0, `${pending.size} accepted messages did not reach a final status, e.g. ${stuck.join(' ')}`);
+      assert.equal(
+        pending.size,
+        0,
+        `${pending.size} accepted messages did not reach a final status, e.g. ${stuck.join(' ')}`,
+      );
       const stats = smsc.stats();
       t.diagnostic(
         `accepted ${accepted.length} before SIGKILL (${refused} unanswered), ${submittedAtKill} reached the SMSC before the kill; ` +

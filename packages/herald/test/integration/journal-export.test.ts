@@ -6,11 +6,21 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { generateApiKey } from '../../src/api/api-key.ts';
-import { journalExportCommand, journalVerifyCommand, type JournalCliIo } from '../../src/cli/journal-commands.ts';
+import {
+  journalExportCommand,
+  journalVerifyCommand,
+  type JournalCliIo,
+} from '../../src/cli/journal-commands.ts';
 import { isHeraldError } from '../../src/errors/index.ts';
 import type { ExportManifest, ExportedRecord } from '../../src/journal/index.ts';
 import { testDatabases } from '../support/databases.ts';
-import { AUDIT_ORIGIN, JOURNAL_ORIGIN, openJournalHarness, sampleRecord, type JournalHarness } from './journal-harness.ts';
+import {
+  AUDIT_ORIGIN,
+  JOURNAL_ORIGIN,
+  openJournalHarness,
+  sampleRecord,
+  type JournalHarness,
+} from './journal-harness.ts';
 
 const code = (c: string) => (err: unknown) => isHeraldError(err) && err.code === c;
 
@@ -35,7 +45,11 @@ describe('journal export and verify commands', () => {
     h = await openJournalHarness(testDatabases()[0]!.db!);
     const tenant = await h.store.tenants.createTenant('acme');
     tenantId = tenant.id;
-    for (const [who, role] of [['alice', 'compliance'], ['bob', 'compliance'], ['carol', 'admin']] as const) {
+    for (const [who, role] of [
+      ['alice', 'compliance'],
+      ['bob', 'compliance'],
+      ['carol', 'admin'],
+    ] as const) {
       const k = generateApiKey();
       await h.store.tenants.createApiKey(tenant.id, role, who, k.hash);
       keys[who] = k.key;
@@ -49,14 +63,26 @@ describe('journal export and verify commands', () => {
   after(() => h?.dispose());
 
   it('needs the compliance role and approvals by two different compliance users', async () => {
-    await assert.rejects(journalExportCommand(['request', '--tenant', tenantId], io(keys.carol)), code('HERALD_ERR_AUTH_FORBIDDEN'));
+    await assert.rejects(
+      journalExportCommand(['request', '--tenant', tenantId], io(keys.carol)),
+      code('HERALD_ERR_AUTH_FORBIDDEN'),
+    );
     out = [];
-    assert.equal(await journalExportCommand(['request', '--tenant', tenantId, '--label', 'trading'], io(keys.alice)), 0);
+    assert.equal(
+      await journalExportCommand(['request', '--tenant', tenantId, '--label', 'trading'], io(keys.alice)),
+      0,
+    );
     const id = out[0]!;
     const run = ['run', id, '--archive-key', h.keyFile, '--out', join(h.dir, 'export')];
     assert.equal(await journalExportCommand(['approve', id], io(keys.alice)), 0);
-    await assert.rejects(journalExportCommand(['approve', id], io(keys.alice)), code('HERALD_ERR_JOURNAL_EXPORT_ALREADY_APPROVED'));
-    await assert.rejects(journalExportCommand(run, io(keys.alice)), code('HERALD_ERR_JOURNAL_EXPORT_NOT_APPROVED'));
+    await assert.rejects(
+      journalExportCommand(['approve', id], io(keys.alice)),
+      code('HERALD_ERR_JOURNAL_EXPORT_ALREADY_APPROVED'),
+    );
+    await assert.rejects(
+      journalExportCommand(run, io(keys.alice)),
+      code('HERALD_ERR_JOURNAL_EXPORT_NOT_APPROVED'),
+    );
     assert.equal(await journalExportCommand(['approve', id], io(keys.bob)), 0);
     out = [];
     assert.equal(await journalExportCommand(run, io(keys.bob)), 0);
@@ -73,11 +99,18 @@ describe('journal export and verify commands', () => {
     const first = JSON.parse(readFileSync(join(dir, manifest.records[0]!.file), 'utf8')) as ExportedRecord;
     assert.match(JSON.stringify(first.record), /CANARY-PLAINTEXT-0/);
     const eml = readFileSync(join(dir, manifest.records[0]!.eml!), 'utf8');
-    assert.match(eml, /^From: desk@acme\.example\r\nTo: canary-rcpt-0@example\.com\r\nSubject: CANARY-SUBJECT-0\r\n/);
+    assert.match(
+      eml,
+      /^From: desk@acme\.example\r\nTo: canary-rcpt-0@example\.com\r\nSubject: CANARY-SUBJECT-0\r\n/,
+    );
     assert.ok(!existsSync(join(dir, 'records/1.eml')), 'only email-shaped records get an .eml');
 
     await h.audit.log.sequenceAll();
-    const actions = await h.store.conn.db.selectFrom('audit_events').select('action').orderBy('leaf_index').execute();
+    const actions = await h.store.conn.db
+      .selectFrom('audit_events')
+      .select('action')
+      .orderBy('leaf_index')
+      .execute();
     assert.deepEqual(
       actions.map((a) => a.action),
       ['journal.export.request', 'journal.export.approve', 'journal.export.approve', 'journal.export.run'],
@@ -97,7 +130,10 @@ describe('journal export and verify commands', () => {
     writeFileSync(file, JSON.stringify(rec));
     out = [];
     assert.equal(await journalVerifyCommand(['--export', dir, '--key', h.journalKey], io()), 1);
-    assert.match(out[0]!, /first bad entry 2 \(jr_[0-9a-z]+\): records\/2\.json: the exported content is not what was sealed/);
+    assert.match(
+      out[0]!,
+      /first bad entry 2 \(jr_[0-9a-z]+\): records\/2\.json: the exported content is not what was sealed/,
+    );
   });
 
   it('verifies the logs in the database with a progress bar, and refuses the wrong key', async () => {
@@ -109,7 +145,10 @@ describe('journal export and verify commands', () => {
     assert.match(out[1]!, /^ok herald\.test\/audit: 4 entries/);
     assert.match(err, /verify herald\.test\/journal \[#{30}\] 100% 5\/5/);
     out = [];
-    assert.equal(await journalVerifyCommand(['--log', 'audit', '--key', h.journalKey, '--origin', AUDIT_ORIGIN], io()), 1);
+    assert.equal(
+      await journalVerifyCommand(['--log', 'audit', '--key', h.journalKey, '--origin', AUDIT_ORIGIN], io()),
+      1,
+    );
     assert.match(out[0]!, /FAILED .*checkpoint at size \d+ is invalid/);
   });
 });

@@ -15,7 +15,12 @@ import {
   type TransparencyLogOptions,
 } from '../../src/journal/index.ts';
 import type { Store } from '../../src/storage/store.ts';
-import { generateNoteKey, parseSignerKey, parseVerifierKey, type CheckpointTrust } from '../../src/tlog/index.ts';
+import {
+  generateNoteKey,
+  parseSignerKey,
+  parseVerifierKey,
+  type CheckpointTrust,
+} from '../../src/tlog/index.ts';
 import type { TestDatabase } from '../support/databases.ts';
 
 export const JOURNAL_ORIGIN = 'herald.test/journal';
@@ -95,4 +100,8 @@ export function sampleRecord(i: number, tenantId: string, over: Partial<JournalR
   };
 }
 
-export const compliance = (id: string, tenantId: string): AuditActor => ({ id, role: 'compliance', tenantId });
+export const compliance = (id: string, tenantId: string): AuditActor => ({
+  id,
+  role: 'compliance',
+  tenantId,
+});

@@ -27,7 +27,8 @@ for (const { db, name } of testDatabases()) {
         for (let i = from; i < from + n; i++) await h.journal.capture(trx, sampleRecord(i, T));
       });
     };
-    const rows = () => h.store.conn.db.selectFrom('journal_records').selectAll().orderBy('leaf_index').execute();
+    const rows = () =>
+      h.store.conn.db.selectFrom('journal_records').selectAll().orderBy('leaf_index').execute();
     before(fresh);
     after(() => h?.dispose());
 
@@ -62,7 +63,11 @@ for (const { db, name } of testDatabases()) {
         assert.equal(await failing.journal.log.tree().size(), 0);
         assert.equal((await d.selectFrom('tlog_nodes').select('idx').execute()).length, 0);
         assert.equal((await d.selectFrom('tlog_checkpoints').select('size').execute()).length, 0);
-        const integrated = await d.selectFrom('journal_records').select('id').where('leaf_index', 'is not', null).execute();
+        const integrated = await d
+          .selectFrom('journal_records')
+          .select('id')
+          .where('leaf_index', 'is not', null)
+          .execute();
         assert.equal(integrated.length, 0);
         const report = await verifyLog(d, failing.store.dialect, 'journal', failing.journalTrust);
         assert.deepEqual([report.ok, report.pending], [true, 4]);
@@ -74,8 +79,15 @@ for (const { db, name } of testDatabases()) {
     it('lets concurrent sequencers take turns on one log', async () => {
       await fresh();
       await capture(30);
-      const runs = await Promise.all([h.journal.log.sequence(), h.journal.log.sequence(), h.journal.log.sequence()]);
-      assert.equal(runs.reduce((n, r) => n + r.appended, 0), 30);
+      const runs = await Promise.all([
+        h.journal.log.sequence(),
+        h.journal.log.sequence(),
+        h.journal.log.sequence(),
+      ]);
+      assert.equal(
+        runs.reduce((n, r) => n + r.appended, 0),
+        30,
+      );
       const report = await verifyLog(h.store.conn.db, h.store.dialect, 'journal', h.journalTrust);
       assert.ok(report.ok, JSON.stringify(report.firstBad));
     });
@@ -93,7 +105,11 @@ for (const { db, name } of testDatabases()) {
         const r = await setup();
         const ct = Buffer.from(r[3]!.ciphertext);
         ct[20]! ^= 1;
-        await h.store.conn.db.updateTable('journal_records').set({ ciphertext: ct }).where('id', '=', r[3]!.id).execute();
+        await h.store.conn.db
+          .updateTable('journal_records')
+          .set({ ciphertext: ct })
+          .where('id', '=', r[3]!.id)
+          .execute();
         const report = await verify();
         assert.equal(report.ok, false);
         assert.deepEqual([report.firstBad?.index, report.firstBad?.id], [3, r[3]!.id]);
@@ -122,7 +138,9 @@ for (const { db, name } of testDatabases()) {
         const d = h.store.conn.db;
         await d.deleteFrom('journal_records').where('id', '=', r[4]!.id).execute();
         await h.journal.capture(d, sampleRecord(99, T));
-        const forged = (await d.selectFrom('journal_records').selectAll().where('leaf_index', 'is', null).execute())[0]!;
+        const forged = (
+          await d.selectFrom('journal_records').selectAll().where('leaf_index', 'is', null).execute()
+        )[0]!;
         await d.updateTable('journal_records').set({ leaf_index: 4 }).where('id', '=', forged.id).execute();
         await d
           .updateTable('tlog_nodes')
@@ -158,7 +176,11 @@ for (const { db, name } of testDatabases()) {
         h.holds.create({ id: 'key_bob', role: 'admin', tenantId: T }, { tenantId: T }, 'x'),
         code('HERALD_ERR_AUTH_FORBIDDEN'),
       );
-      const holdId = await h.holds.create(alice, { tenantId: T, subject: 'canary-rcpt-1@example.com' }, 'case 42');
+      const holdId = await h.holds.create(
+        alice,
+        { tenantId: T, subject: 'canary-rcpt-1@example.com' },
+        'case 42',
+      );
       const later = Date.now() + 31 * 86_400_000;
       const r1 = await expireJournalRecords(h.store.conn.db, h.holds, h.audit, { now: later });
       assert.deepEqual(r1, { shredded: 3, held: 1 });
@@ -167,19 +189,38 @@ for (const { db, name } of testDatabases()) {
         all.map((r) => r.sealed_key === null),
         [true, false, true, true],
       );
-      const opened = await h.vault.open({ recordId: all[1]!.id, enc: all[1]!.enc, encSeq: all[1]!.enc_seq, sealedKey: all[1]!.sealed_key, ciphertext: all[1]!.ciphertext });
+      const opened = await h.vault.open({
+        recordId: all[1]!.id,
+        enc: all[1]!.enc,
+        encSeq: all[1]!.enc_seq,
+        sealedKey: all[1]!.sealed_key,
+        ciphertext: all[1]!.ciphertext,
+      });
       assert.match(Buffer.from(opened.plaintext).toString(), /CANARY-PLAINTEXT-1/);
       await assert.rejects(
-        h.vault.open({ recordId: all[0]!.id, enc: all[0]!.enc, encSeq: all[0]!.enc_seq, sealedKey: null, ciphertext: all[0]!.ciphertext }),
+        h.vault.open({
+          recordId: all[0]!.id,
+          enc: all[0]!.enc,
+          encSeq: all[0]!.enc_seq,
+          sealedKey: null,
+          ciphertext: all[0]!.ciphertext,
+        }),
         code('HERALD_ERR_JOURNAL_SHREDDED'),
       );
       await h.holds.release(alice, holdId);
       await assert.rejects(h.holds.release(alice, holdId), code('HERALD_ERR_JOURNAL_HOLD_NOT_FOUND'));
-      assert.deepEqual(await expireJournalRecords(h.store.conn.db, h.holds, h.audit, { now: later }), { shredded: 1, held: 0 });
+      assert.deepEqual(await expireJournalRecords(h.store.conn.db, h.holds, h.audit, { now: later }), {
+        shredded: 1,
+        held: 0,
+      });
       const report = await verifyLog(h.store.conn.db, h.store.dialect, 'journal', h.journalTrust);
       assert.deepEqual([report.ok, report.shredded], [true, 4]);
       await h.audit.log.sequenceAll();
-      const actions = await h.store.conn.db.selectFrom('audit_events').select('action').orderBy('leaf_index').execute();
+      const actions = await h.store.conn.db
+        .selectFrom('audit_events')
+        .select('action')
+        .orderBy('leaf_index')
+        .execute();
       assert.deepEqual(
         actions.map((a) => a.action),
         ['journal.hold.create', 'journal.shred', 'journal.hold.release', 'journal.shred'],
@@ -192,10 +233,19 @@ for (const { db, name } of testDatabases()) {
       await fresh();
       await capture(6);
       await h.journal.log.sequence();
-      const tables = ['journal_records', 'tlog_nodes', 'tlog_heads', 'tlog_checkpoints', 'audit_events', 'journal_holds'];
+      const tables = [
+        'journal_records',
+        'tlog_nodes',
+        'tlog_heads',
+        'tlog_checkpoints',
+        'audit_events',
+        'journal_holds',
+      ];
       let dump = '';
       for (const t of tables) {
-        const result = await sql<Record<string, unknown>>`select * from ${sql.table(t)}`.execute(h.store.conn.db);
+        const result = await sql<Record<string, unknown>>`select * from ${sql.table(t)}`.execute(
+          h.store.conn.db,
+        );
         for (const row of result.rows) {
           for (const v of Object.values(row)) dump += Buffer.isBuffer(v) ? v.toString('latin1') : String(v);
         }
@@ -204,7 +254,9 @@ for (const { db, name } of testDatabases()) {
       assert.doesNotMatch(dump, /CANARY|canary-rcpt|quarterly/i);
       if (h.store.dialect === 'sqlite') {
         // The raw database file and its write-ahead log, as a backup would copy them.
-        const raw = [h.url, `${h.url}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f).toString('latin1'));
+        const raw = [h.url, `${h.url}-wal`]
+          .filter((f) => existsSync(f))
+          .map((f) => readFileSync(f).toString('latin1'));
         assert.ok(raw.join('').length > 0);
         assert.doesNotMatch(raw.join(''), /CANARY|canary-rcpt|quarterly/i);
       }

@@ -8,15 +8,19 @@ import type { Store } from '../../src/storage/store.ts';
 import { testDatabases } from '../support/databases.ts';
 
 for (const { db, name } of testDatabases()) {
-  describe(`SqlHashStore on ${name}`, { skip: db === undefined ? 'HERALD_TEST_PG_URL is not set' : false }, () => {
-    let opened: Promise<{ store: Store; dispose(): Promise<void> }> | undefined;
-    const open = () => (opened ??= db!.open());
-    after(async () => {
-      if (opened) await (await opened).dispose();
-    });
-    hashStoreContract(`SqlHashStore (${name})`, async () => {
-      const { store } = await open();
-      return new SqlHashStore(store.conn.db, store.dialect, `test/${randomUUID()}`);
-    });
-  });
+  describe(
+    `SqlHashStore on ${name}`,
+    { skip: db === undefined ? 'HERALD_TEST_PG_URL is not set' : false },
+    () => {
+      let opened: Promise<{ store: Store; dispose(): Promise<void> }> | undefined;
+      const open = () => (opened ??= db!.open());
+      after(async () => {
+        if (opened) await (await opened).dispose();
+      });
+      hashStoreContract(`SqlHashStore (${name})`, async () => {
+        const { store } = await open();
+        return new SqlHashStore(store.conn.db, store.dialect, `test/${randomUUID()}`);
+      });
+    },
+  );
 }
