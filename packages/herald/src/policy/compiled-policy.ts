@@ -1,6 +1,6 @@
-import type { SecurityTier } from '../channels/channel-adapter.ts';
+import type { SecurityTier } from './decision.ts';
 import type { Guard } from './condition-analysis.ts';
-import type { Explainer, Predicate } from './condition-compiler.ts';
+import type { Explainer, Predicate } from './condition.ts';
 import type {
   Decision,
   JournalMode,
@@ -223,7 +223,13 @@ export class PolicyDecision implements Decision {
 
   /** The rules looked at, in order, up to and including the one that matched. */
   get trace(): readonly TraceEntry[] {
-    return (this.#trace ??= buildTrace(this.#rules, this.ruleIndex, this.#message, this.#recipient, this.#nowMs));
+    return (this.#trace ??= buildTrace(
+      this.#rules,
+      this.ruleIndex,
+      this.#message,
+      this.#recipient,
+      this.#nowMs,
+    ));
   }
 
   /** A plain, JSON-ready copy with the trace expanded. */
@@ -290,7 +296,10 @@ function applyRequirements(t: DecisionTemplate, r: RecipientContext): DecisionTe
       ...t,
       outcome: 'block',
       route: [],
-      reasons: [`blocked: rule "${t.rule}" requires consent, and the recipient consented to no channel of its route`, ...t.reasons],
+      reasons: [
+        `blocked: rule "${t.rule}" requires consent, and the recipient consented to no channel of its route`,
+        ...t.reasons,
+      ],
     };
   }
   return { ...t, route: kept, reasons: [...t.reasons, note] };

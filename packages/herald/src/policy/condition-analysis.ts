@@ -1,5 +1,5 @@
 import { canonicalJson } from './canonical-json.ts';
-import { classificationSet } from './condition-compiler.ts';
+import { classificationSet } from './condition-leaves.ts';
 import { CLASSIFICATIONS, type Classification } from './decision.ts';
 import { many, type ConditionDoc } from './policy-document.ts';
 
@@ -21,6 +21,25 @@ type Tri = typeof F | typeof U | typeof T;
  */
 export function possibleClassifications(doc: ConditionDoc | undefined): readonly Classification[] {
   return CLASSIFICATIONS.filter((c) => doc === undefined || evalTri(doc, c) !== F);
+}
+
+/** Whether a condition looks at the time of day anywhere (then `decide` needs `now`). */
+export function usesTime(doc: ConditionDoc | undefined): boolean {
+  if (doc === undefined) return false;
+  return (
+    doc.time !== undefined ||
+    (doc.all ?? []).some(usesTime) ||
+    (doc.any ?? []).some(usesTime) ||
+    usesTime(doc.not)
+  );
+}
+
+/**
+ * Whether a condition holds for every message of classification `c`, whatever the other facts:
+ * a rule with such a condition decides all `c` messages that reach it, so later rules never see `c`.
+ */
+export function alwaysHolds(doc: ConditionDoc | undefined, c: Classification): boolean {
+  return doc === undefined || evalTri(doc, c) === T;
 }
 
 function evalTri(doc: ConditionDoc, c: Classification): Tri {
@@ -78,9 +97,12 @@ export function atomsOf(doc: ConditionDoc | undefined): Atom[] {
   const r = doc.recipient ?? {};
   if (r.kind !== undefined) out.push({ key: 'recipient.kind', values: set(many(r.kind)) });
   if (r.country !== undefined) out.push({ key: 'recipient.country', values: set(many(r.country)) });
-  for (const ch of r.capable === undefined ? [] : many(r.capable)) out.push({ key: `capable:${ch}`, exact: 'yes' });
-  for (const ch of r.incapable === undefined ? [] : many(r.incapable)) out.push({ key: `capable:${ch}`, exact: 'no' });
-  for (const ch of r.consent === undefined ? [] : many(r.consent)) out.push({ key: `consent:${ch}`, exact: 'yes' });
+  for (const ch of r.capable === undefined ? [] : many(r.capable))
+    out.push({ key: `capable:${ch}`, exact: 'yes' });
+  for (const ch of r.incapable === undefined ? [] : many(r.incapable))
+    out.push({ key: `capable:${ch}`, exact: 'no' });
+  for (const ch of r.consent === undefined ? [] : many(r.consent))
+    out.push({ key: `consent:${ch}`, exact: 'yes' });
   for (const k of ['managed_device', 'compliant_device', 'quiet_hours'] as const) {
     if (r[k] !== undefined) out.push({ key: k, exact: String(r[k]) });
   }
@@ -112,7 +134,8 @@ export function covers(earlier: ConditionDoc | undefined, later: ConditionDoc | 
   // What the later rule can see of classifications is a constraint too, even when it is
   // expressed through `not` or `any`.
   const possible = possibleClassifications(later);
-  if (possible.length < CLASSIFICATIONS.length) have.push({ key: 'classification', values: new Set(possible) });
+  if (possible.length < CLASSIFICATIONS.length)
+    have.push({ key: 'classification', values: new Set(possible) });
   return need.every((b) => have.some((a) => implies(a, b)));
 }
 

@@ -5,6 +5,7 @@ import type { MessageFacts } from './decision.ts';
  * already resolve. Shared codes that cannot be told apart by prefix alone (+1 NANP) are left out:
  * the caller must pass `country` for them, and a country condition on an unknown country fails.
  */
+// prettier-ignore
 const CALLING_CODES: ReadonlyMap<string, string> = new Map(
   Object.entries({
     '7': 'RU', '76': 'KZ', '77': 'KZ', '20': 'EG', '27': 'ZA', '30': 'GR', '31': 'NL', '32': 'BE',

@@ -1,5 +1,9 @@
 import type { Channel, ContentKind, SecurityTier } from '../channels/channel-adapter.ts';
 
+// The channel and tier vocabulary is defined beside the channel port; the policy engine reaches
+// it only through these type re-exports, so it has no runtime dependency on `channels/`.
+export type { Channel, ContentKind, SecurityTier };
+
 /** Message classifications, lowest sensitivity first. */
 export const CLASSIFICATIONS = ['public', 'internal', 'confidential', 'restricted'] as const;
 export type Classification = (typeof CLASSIFICATIONS)[number];

@@ -17,11 +17,16 @@ export interface ExplainOptions {
  */
 export function explainDecision(decision: Decision, opts: ExplainOptions = {}): string {
   const lines: string[] = [];
-  const ruleNo = decision.ruleIndex === undefined || decision.ruleIndex < 0 ? '' : ` (rule ${decision.ruleIndex + 1})`;
+  const ruleNo =
+    decision.ruleIndex === undefined || decision.ruleIndex < 0 ? '' : ` (rule ${decision.ruleIndex + 1})`;
   lines.push(`decision  ${decision.outcome.toUpperCase()} by rule "${decision.rule}"${ruleNo}`);
   const file = opts.policyFile === undefined ? '' : ` from ${opts.policyFile}`;
-  lines.push(`policy    ${decision.policyName ?? ''} ${decision.policyVersion}${file}`.replace(/ {2,}/g, ' ').replace('policy ', 'policy    '));
-  const requires = decision.requires === undefined || decision.requires.length === 0 ? '' : `   requires: ${decision.requires.join(', ')}`;
+  const name = decision.policyName === undefined ? '' : `${decision.policyName} `;
+  lines.push(`policy    ${name}${decision.policyVersion}${file}`);
+  const requires =
+    decision.requires === undefined || decision.requires.length === 0
+      ? ''
+      : `   requires: ${decision.requires.join(', ')}`;
   lines.push(`minimum   ${decision.minimumTier}   journal: ${decision.journal}${requires}`);
   if (decision.route.length > 0) {
     lines.push(decision.outcome === 'escalate' ? 'route if a reviewer releases it:' : 'route:');

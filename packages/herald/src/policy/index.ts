@@ -6,7 +6,7 @@ export * from './decision.ts';
 export { builtinPolicy } from './builtin-policy.ts';
 export { loadPolicy, tryLoadPolicy, checkPolicy } from './load-policy.ts';
 export type { LoadPolicyOptions, LoadedPolicy, PolicyLoadResult, PolicyCheckResult } from './load-policy.ts';
-export type { CompiledPolicy, PolicyRuleInfo } from './compiled-policy.ts';
+export { PolicyDecision, type CompiledPolicy, type PolicyRuleInfo } from './compiled-policy.ts';
 export { explainDecision, formatTrigger, type ExplainOptions } from './explain.ts';
 export {
   runPolicyCases,
@@ -30,6 +30,7 @@ export {
   type SourcePosition,
 } from './policy-diagnostics.ts';
 export { POLICY_SCHEMA } from './schema-validation.ts';
-export { CHANNEL_TIERS, TIER_FLOORS, tierRank } from './tiers.ts';
+export { CHANNEL_TIERS, NOTICE_ONLY_CHANNELS, POLICY_CHANNELS, TIER_FLOORS, tierRank } from './tiers.ts';
 export { countryOfNumber } from './country.ts';
+export { parseDuration, formatDuration } from './duration.ts';
 export { policyTestCommand, policyExplainCommand, nodePolicyCliIo, type PolicyCliIo } from './policy-cli.ts';

@@ -3,7 +3,12 @@ import { contentHash } from './canonical-json.ts';
 import type { CompiledPolicy } from './compiled-policy.ts';
 import type { PolicyCase } from './policy-case.ts';
 import { compilePolicy } from './policy-compiler.ts';
-import { diagnosticsOf, policyLoadError, type PolicyDiagnostic, type PolicyWarning } from './policy-diagnostics.ts';
+import {
+  diagnosticsOf,
+  policyLoadError,
+  type PolicyDiagnostic,
+  type PolicyWarning,
+} from './policy-diagnostics.ts';
 import type { PolicyDoc } from './policy-document.ts';
 import { runPolicyCases, type PolicyCaseReport } from './run-policy-cases.ts';
 import { validatePolicy } from './schema-validation.ts';
@@ -96,12 +101,21 @@ export function checkPolicy(
   const error = new HeraldError(
     'HERALD_ERR_POLICY_CASES_FAILED',
     { failed: report.failed, total: report.total },
-    { details: { failed: report.results.filter((r) => !r.ok).map((r) => ({ name: r.name, differences: r.differences })) } },
+    {
+      details: {
+        failed: report.results
+          .filter((r) => !r.ok)
+          .map((r) => ({ name: r.name, differences: r.differences })),
+      },
+    },
   );
   return { ok: false, error, diagnostics: [], warnings: loaded.warnings, report };
 }
 
-function failed(diagnostics: readonly PolicyDiagnostic[], warnings: readonly PolicyWarning[]): PolicyLoadResult {
+function failed(
+  diagnostics: readonly PolicyDiagnostic[],
+  warnings: readonly PolicyWarning[],
+): PolicyLoadResult {
   const error = policyLoadError(diagnostics);
   return { ok: false, error, diagnostics: diagnosticsOf(error), warnings };
 }

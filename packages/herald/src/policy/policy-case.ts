@@ -1,4 +1,4 @@
-import type { Channel, ContentKind, SecurityTier } from '../channels/channel-adapter.ts';
+import type { Channel, ContentKind, SecurityTier } from './decision.ts';
 import type { JournalMode, MessageFacts, Outcome, RecipientContext, RecipientKind } from './decision.ts';
 import type { SourcePosition } from './policy-diagnostics.ts';
 import { many, type CaseDoc } from './policy-document.ts';

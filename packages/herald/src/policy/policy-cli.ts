@@ -1,9 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { CHANNELS, type Channel } from '../channels/channel-adapter.ts';
+import type { Channel } from './decision.ts';
 import { isHeraldError } from '../errors/index.ts';
-import { CLASSIFICATIONS, type Classification, type MessageFacts, type RecipientContext } from './decision.ts';
+import {
+  CLASSIFICATIONS,
+  type Classification,
+  type MessageFacts,
+  type RecipientContext,
+} from './decision.ts';
 import { explainDecision } from './explain.ts';
+import { POLICY_CHANNELS } from './tiers.ts';
 import { tryLoadPolicy } from './load-policy.ts';
 import type { CompiledPolicy } from './compiled-policy.ts';
 import { recipientKindOf, type PolicyCase } from './policy-case.ts';
@@ -122,7 +128,8 @@ export async function policyExplainCommand(argv: readonly string[], io: PolicyCl
     const loaded = await readCases(casesFile, io);
     if (loaded === undefined) return EXIT_USAGE;
     cases = v.case === undefined ? loaded : loaded.filter((c) => c.name === v.case);
-    if (cases.length === 0) return (io.stderr(`${casesFile}: no case named ${JSON.stringify(v.case)}\n`), EXIT_USAGE);
+    if (cases.length === 0)
+      return (io.stderr(`${casesFile}: no case named ${JSON.stringify(v.case)}\n`), EXIT_USAGE);
   } else {
     const built = caseFromFlags(v);
     if (typeof built === 'string') return (io.stderr(`${built}\n${EXPLAIN_USAGE}`), EXIT_USAGE);
@@ -154,13 +161,16 @@ type Flags = {
 };
 
 function caseFromFlags(v: Flags): PolicyCase | string {
-  if (v.classification === undefined || v.to === undefined) return '--classification and --to are required without a cases file';
+  if (v.classification === undefined || v.to === undefined)
+    return '--classification and --to are required without a cases file';
   if (!(CLASSIFICATIONS as readonly string[]).includes(v.classification)) {
     return `--classification must be one of ${CLASSIFICATIONS.join(', ')}`;
   }
   const channels = (list: string[] | undefined, flag: string): Channel[] | string => {
-    const bad = (list ?? []).find((c) => !(CHANNELS as readonly string[]).includes(c));
-    return bad === undefined ? ((list ?? []) as Channel[]) : `${flag} ${bad}: unknown channel (expected ${CHANNELS.join(', ')})`;
+    const bad = (list ?? []).find((c) => !(POLICY_CHANNELS as readonly string[]).includes(c));
+    return bad === undefined
+      ? ((list ?? []) as Channel[])
+      : `${flag} ${bad}: unknown channel (expected ${POLICY_CHANNELS.join(', ')})`;
   };
   const capable = channels(v.capable, '--capable');
   const incapable = channels(v.incapable, '--incapable');

@@ -1,7 +1,8 @@
-import type { SecurityTier } from '../channels/channel-adapter.ts';
+import type { SecurityTier } from './decision.ts';
 import type { ErrorCode } from '../errors/index.ts';
-import { covers, guardsOf, possibleClassifications } from './condition-analysis.ts';
-import { compileCondition, specialisedTest, type CompiledCondition } from './condition-compiler.ts';
+import { alwaysHolds, covers, guardsOf, possibleClassifications, usesTime } from './condition-analysis.ts';
+import { compileCondition, specialisedTest } from './condition-compiler.ts';
+import type { CompiledCondition } from './condition.ts';
 import { PolicyRuntime, type DecisionTemplate, type RuntimeRule } from './compiled-policy.ts';
 import { CLASSIFICATIONS, type Classification, type Outcome, type Requirement } from './decision.ts';
 import { casesFromDocs } from './policy-case.ts';
@@ -30,7 +31,13 @@ export function compilePolicy(
   const diagnostics: PolicyDiagnostic[] = [];
   const warnings: PolicyWarning[] = [];
   const error = (code: ErrorCode, path: string, message: string, rule?: string): void => {
-    diagnostics.push({ code, message, path, ...src.positionOf(path), ...(rule === undefined ? {} : { rule }) });
+    diagnostics.push({
+      code,
+      message,
+      path,
+      ...src.positionOf(path),
+      ...(rule === undefined ? {} : { rule }),
+    });
   };
   const warn = (code: PolicyWarningCode, path: string, message: string, rule?: string): void => {
     warnings.push({ code, message, path, ...src.positionOf(path), ...(rule === undefined ? {} : { rule }) });
@@ -59,26 +66,37 @@ export function compilePolicy(
   const names = new Map<string, number>();
   const runtime: RuntimeRule[] = [];
   const conditions: CompiledCondition[] = [];
-  let usesTime = false;
+  let timeDependent = false;
+  const captured = new Set<Classification>();
   doc.rules.forEach((rule, index) => {
     const base = `/rules/${index}`;
     const earlier = names.get(rule.name);
     if (earlier !== undefined) {
-      error('HERALD_ERR_POLICY_DUPLICATE_RULE', `${base}/name`, `rule "${rule.name}" is already defined as rule ${earlier + 1}; rule names must be unique`, rule.name);
+      error(
+        'HERALD_ERR_POLICY_DUPLICATE_RULE',
+        `${base}/name`,
+        `rule "${rule.name}" is already defined as rule ${earlier + 1}; rule names must be unique`,
+        rule.name,
+      );
     } else names.set(rule.name, index);
 
     const cond = compileCondition(rule.when, `${base}/when`, (path, message) =>
       error('HERALD_ERR_POLICY_INVALID', path, message, rule.name),
     );
     conditions.push(cond);
-    usesTime ||= JSON.stringify(rule.when ?? {}).includes('"time"');
-    const possible = possibleClassifications(rule.when);
+    timeDependent ||= usesTime(rule.when);
+    // The classifications that can reach this rule: those its condition admits, minus those an
+    // earlier rule always decides (first match wins, so they never get here).
+    const admitted = possibleClassifications(rule.when);
+    const possible = admitted.filter((c) => !captured.has(c));
+    for (const c of CLASSIFICATIONS) if (alwaysHolds(rule.when, c)) captured.add(c);
 
     const ctx: RouteContext = {
       notices,
       defaultNotice,
       error: (code, path, message) => error(code, path, `rule "${rule.name}": ${message}`, rule.name),
-      warn: (path, message) => warn('fallback_on_last_step', path, `rule "${rule.name}": ${message}`, rule.name),
+      warn: (path, message) =>
+        warn('fallback_on_last_step', path, `rule "${rule.name}": ${message}`, rule.name),
     };
     const { outcome, body, path } = outcomeOf(rule, base);
     const steps = body.route === undefined ? [] : compileRoute(body.route, `${path}/route`, ctx);
@@ -92,20 +110,31 @@ export function compilePolicy(
     for (const [i, step] of steps.entries()) {
       // A full push step is already an error of its own (push carries notices only).
       if (step.content !== 'full' || NOTICE_ONLY_CHANNELS.has(step.channel)) continue;
-      const worst = possible.filter((c) => tierRank(step.tier) < tierRank(tierFor(c)));
-      const c = worst.at(-1);
-      if (c === undefined) continue;
+      const below = possible.filter((c) => tierRank(step.tier) < tierRank(tierFor(c)));
+      if (below.length === 0) continue;
+      const needs = below.map((c) => `${c}: ${tierFor(c)}`).join(', ');
       error(
         'HERALD_ERR_POLICY_CONTENT_BELOW_TIER',
         `${step.path}/channel`,
-        `rule "${rule.name}": step ${i + 1} sends the message itself by ${step.channel} (${step.tier}), but ${worst.join(' and ')} messages reaching this rule need at least ${tierFor(c)}; make the step content: notice, or narrow the rule with a classification condition`,
+        `rule "${rule.name}": step ${i + 1} sends the message itself by ${step.channel} (${step.tier}), below the minimum tier of messages that can reach this rule (${needs}); make the step content: notice, or narrow the rule with a classification condition`,
         rule.name,
       );
     }
 
     const templates = CLASSIFICATIONS.map((c) =>
       possible.includes(c)
-        ? template({ rule, index, outcome, cond, steps, requires, minimumTier: tierFor(c), tierSource: tierSource(c, minTier[c], ruleMin, requires), journal: body.journal ?? defaultJournal, reason: body.reason })
+        ? template({
+            rule,
+            index,
+            outcome,
+            cond,
+            steps,
+            requires,
+            minimumTier: tierFor(c),
+            tierSource: tierSource(c, minTier[c], ruleMin, requires),
+            journal: body.journal ?? defaultJournal,
+            reason: body.reason,
+          })
         : undefined,
     );
     runtime.push({
@@ -117,8 +146,20 @@ export function compilePolicy(
       templates,
     });
 
-    if (possible.length === 0) {
-      warn('never_matches', `${base}/when`, `rule "${rule.name}" can never match: no classification satisfies its condition`, rule.name);
+    if (admitted.length === 0) {
+      warn(
+        'never_matches',
+        `${base}/when`,
+        `rule "${rule.name}" can never match: no classification satisfies its condition`,
+        rule.name,
+      );
+    } else if (possible.length === 0) {
+      warn(
+        'shadowed_rule',
+        `${base}/name`,
+        `rule "${rule.name}" is unreachable: earlier rules decide every ${admitted.join(', ')} message`,
+        rule.name,
+      );
     } else {
       const by = doc.rules.slice(0, index).findIndex((e) => covers(e.when, rule.when));
       if (by >= 0) {
@@ -139,20 +180,18 @@ export function compilePolicy(
   if (diagnostics.length > 0) return { ok: false, diagnostics, warnings };
 
   const unmatchedOutcome = doc.defaults?.unmatched ?? 'block';
-  const unmatched = CLASSIFICATIONS.map(
-    (c): DecisionTemplate => ({
-      outcome: unmatchedOutcome,
-      route: [],
-      journal: defaultJournal,
-      minimumTier: minTier[c],
-      rule: '(no rule matched)',
-      ruleIndex: -1,
-      reasons: [`no rule matched, so the policy default applies: ${unmatchedOutcome}`],
-      requires: [],
-      consent: false,
-      managed: false,
-    }),
-  );
+  const unmatched = CLASSIFICATIONS.map((c): DecisionTemplate => ({
+    outcome: unmatchedOutcome,
+    route: [],
+    journal: defaultJournal,
+    minimumTier: minTier[c],
+    rule: '(no rule matched)',
+    ruleIndex: -1,
+    reasons: [`no rule matched, so the policy default applies: ${unmatchedOutcome}`],
+    requires: [],
+    consent: false,
+    managed: false,
+  }));
   const invalid: DecisionTemplate = {
     ...unmatched[3]!,
     outcome: 'block',
@@ -176,7 +215,7 @@ export function compilePolicy(
     unmatched,
     invalid,
     cases,
-    usesTime,
+    usesTime: timeDependent,
     generateCode: opts.generateCode,
   });
   return { ok: true, policy, warnings };
@@ -241,7 +280,9 @@ function template(a: {
   reasons.push(`minimum tier ${a.minimumTier} (${a.tierSource})`);
   route.forEach((s, i) => {
     if (s.belowMinimumTier) {
-      reasons.push(`step ${i + 1} (${s.channel}, ${s.tier}) is below the minimum tier, so it carries only a content-free notice`);
+      reasons.push(
+        `step ${i + 1} (${s.channel}, ${s.tier}) is below the minimum tier, so it carries only a content-free notice`,
+      );
     }
   });
   if (a.requires.includes('consent')) reasons.push('only channels the recipient consented to');

@@ -1,4 +1,4 @@
-import type { Channel, ContentKind, SecurityTier } from '../channels/channel-adapter.ts';
+import type { Channel, ContentKind, SecurityTier } from './decision.ts';
 import type { Classification, JournalMode, RecipientKind, Requirement } from './decision.ts';
 
 /*
@@ -15,10 +15,18 @@ export type Weekday = (typeof WEEKDAYS)[number];
 export interface ConditionDoc {
   readonly classification?:
     | OneOrMany<Classification>
-    | { readonly in?: OneOrMany<Classification>; readonly at_least?: Classification; readonly at_most?: Classification };
+    | {
+        readonly in?: OneOrMany<Classification>;
+        readonly at_least?: Classification;
+        readonly at_most?: Classification;
+      };
   readonly retention?: OneOrMany<string>;
   readonly labels?: Readonly<Record<string, OneOrMany<string> | boolean>>;
-  readonly sender?: { readonly tenant?: OneOrMany<string>; readonly api_key?: OneOrMany<string>; readonly app?: OneOrMany<string> };
+  readonly sender?: {
+    readonly tenant?: OneOrMany<string>;
+    readonly api_key?: OneOrMany<string>;
+    readonly app?: OneOrMany<string>;
+  };
   readonly recipient?: {
     readonly kind?: OneOrMany<RecipientKind>;
     readonly country?: OneOrMany<string>;
@@ -29,7 +37,11 @@ export interface ConditionDoc {
     readonly compliant_device?: boolean;
     readonly quiet_hours?: boolean;
   };
-  readonly time?: { readonly between?: OneOrMany<string>; readonly days?: readonly Weekday[]; readonly tz?: string };
+  readonly time?: {
+    readonly between?: OneOrMany<string>;
+    readonly days?: readonly Weekday[];
+    readonly tz?: string;
+  };
   readonly all?: readonly ConditionDoc[];
   readonly any?: readonly ConditionDoc[];
   readonly not?: ConditionDoc;

@@ -1,4 +1,4 @@
-import type { Channel, ContentKind, SecurityTier } from '../channels/channel-adapter.ts';
+import type { Channel, ContentKind, SecurityTier } from './decision.ts';
 import type { ErrorCode } from '../errors/index.ts';
 import type { Trigger } from './decision.ts';
 import { parseDuration } from './duration.ts';
@@ -42,7 +42,11 @@ export function compileRoute(steps: readonly StepDoc[], path: string, ctx: Route
     const isLast = i === steps.length - 1;
     const content: ContentKind = step.content ?? (step.notice !== undefined ? 'notice' : 'full');
     if (content === 'full' && step.notice !== undefined) {
-      ctx.error('HERALD_ERR_POLICY_INVALID', `${at}/notice`, 'a step with content: full sends the message, not a notice; write content: notice');
+      ctx.error(
+        'HERALD_ERR_POLICY_INVALID',
+        `${at}/notice`,
+        'a step with content: full sends the message, not a notice; write content: notice',
+      );
     }
     if (content === 'full' && NOTICE_ONLY_CHANNELS.has(step.channel)) {
       ctx.error(
@@ -57,7 +61,10 @@ export function compileRoute(steps: readonly StepDoc[], path: string, ctx: Route
     if (step.fallback_on !== undefined) {
       fallbackOn = step.fallback_on.map((t, j) => compileTrigger(t, `${at}/fallback_on/${j}`, ctx));
       if (isLast && step.fallback_on.length > 0) {
-        ctx.warn(`${at}/fallback_on`, `step ${i + 1} is the last step: its fallback_on has no next step to move to`);
+        ctx.warn(
+          `${at}/fallback_on`,
+          `step ${i + 1} is the last step: its fallback_on has no next step to move to`,
+        );
       }
     }
     return {
@@ -98,7 +105,11 @@ function compileTrigger(t: TriggerDoc, path: string, ctx: RouteContext): Trigger
   const [on, text] = Object.entries(t)[0] as ['undelivered_after' | 'unread_after', string];
   const ms = parseDuration(text);
   if (ms === undefined) {
-    ctx.error('HERALD_ERR_POLICY_BAD_DURATION', `${path}/${on}`, `bad duration "${text}" (a duration must be more than zero, such as 30s or 10m)`);
+    ctx.error(
+      'HERALD_ERR_POLICY_BAD_DURATION',
+      `${path}/${on}`,
+      `bad duration "${text}" (a duration must be more than zero, such as 30s or 10m)`,
+    );
   }
   return { on, ms: ms ?? 0 };
 }

@@ -1,5 +1,5 @@
 import type { Guard } from './condition-analysis.ts';
-import type { Predicate } from './condition-compiler.ts';
+import type { Predicate } from './condition.ts';
 import { recipientCountry } from './country.ts';
 import type { MessageFacts, RecipientContext } from './decision.ts';
 
@@ -105,7 +105,9 @@ export class RulePlan {
     this.#values = new Array<string | undefined>(slots.length).fill(undefined);
     this.#sets = this.#guards.flatMap((gs) => (gs ?? []).filter((g) => g.one === '').map((g) => g.set));
     this.#generated =
-      opts.generate !== false && tests.length <= GENERATED_SCAN_MAX ? generateScan(slots, this.#guards) : undefined;
+      opts.generate !== false && tests.length <= GENERATED_SCAN_MAX
+        ? generateScan(slots, this.#guards)
+        : undefined;
     const linear = this.#generated !== undefined || tests.length <= CLOSURE_SCAN_MAX;
     const unguarded: number[] = [];
     const byAttr = new Map<string, Map<string, number[]>>();
@@ -133,11 +135,6 @@ export class RulePlan {
       return this.#generated(m, r, nowMs, this.#tests, this.#sets, recipientCountry);
     }
     return this.#indexes.length === 0 ? this.#scan(m, r, nowMs) : this.#merge(m, r, nowMs);
-  }
-
-  /** Whether this plan runs a generated scan (for tests and the benchmark). */
-  get generated(): boolean {
-    return this.#generated !== undefined;
   }
 
   #scan(m: MessageFacts, r: RecipientContext, nowMs: number): number {
@@ -245,7 +242,9 @@ function attribute(attr: string): Slot {
 
 /** A JavaScript string literal for any string (JSON, plus the two line separators escaped). */
 function literal(s: string): string {
-  return JSON.stringify(s).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(s)
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 /**
@@ -266,13 +265,14 @@ function generateScan(
   guards.forEach((gs, i) => {
     const call = `tests[${i}](m, r, nowMs)`;
     if (gs === undefined) return void lines.push(`if (${call}) return ${i};`);
-    const alternatives = gs.map((g) => (g.one !== '' ? `v${g.slot} === ${literal(g.one)}` : `sets[${setIndex++}].has(v${g.slot})`));
+    const alternatives = gs.map((g) =>
+      g.one !== '' ? `v${g.slot} === ${literal(g.one)}` : `sets[${setIndex++}].has(v${g.slot})`,
+    );
     lines.push(`if ((${alternatives.join(' || ')}) && ${call}) return ${i};`);
   });
   lines.push('return -1;');
   const body = `'use strict';\nreturn function scan(m, r, nowMs, tests, sets, country) {\n${lines.join('\n')}\n};`;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- see the comment above
     return (new Function(body) as () => ScanFunction)();
   } catch {
     return undefined;

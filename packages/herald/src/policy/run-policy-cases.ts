@@ -71,7 +71,11 @@ function compare(c: PolicyCase, d: Decision): CaseDifference[] {
   }
   for (const want of e.reasonsInclude ?? []) {
     if (!d.reasons.some((r) => r.includes(want))) {
-      out.push({ field: 'reasons', expected: `a reason containing ${JSON.stringify(want)}`, actual: JSON.stringify(d.reasons) });
+      out.push({
+        field: 'reasons',
+        expected: `a reason containing ${JSON.stringify(want)}`,
+        actual: JSON.stringify(d.reasons),
+      });
     }
   }
   return out;
@@ -80,7 +84,10 @@ function compare(c: PolicyCase, d: Decision): CaseDifference[] {
 function routeMatches(expected: readonly ExpectedStep[], actual: readonly RouteStep[]): boolean {
   return (
     expected.length === actual.length &&
-    expected.every((s, i) => s.channel === actual[i]!.channel && (s.content === undefined || s.content === actual[i]!.content))
+    expected.every(
+      (s, i) =>
+        s.channel === actual[i]!.channel && (s.content === undefined || s.content === actual[i]!.content),
+    )
   );
 }
 
@@ -113,7 +120,9 @@ export function formatCaseReport(report: PolicyCaseReport, opts: { verbose?: boo
     }
     lines.push(`      decided by rule ${JSON.stringify(r.decision.rule)}: ${r.decision.reasons.join('; ')}`);
   }
-  lines.push(`${report.passed} passed, ${report.failed} failed (${report.total} cases, policy ${report.policyVersion})`);
+  lines.push(
+    `${report.passed} passed, ${report.failed} failed (${report.total} cases, policy ${report.policyVersion})`,
+  );
   return `${lines.join('\n')}\n`;
 }
 

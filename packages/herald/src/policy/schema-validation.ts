@@ -8,7 +8,13 @@ import { pointerTokens, type SourceDocument } from './source-map.ts';
 /** The published JSON Schema of the policy language (also describes cases files). */
 export const POLICY_SCHEMA: Readonly<Record<string, unknown>> = schema;
 
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false, strictRequired: false });
+const ajv = new Ajv({
+  allErrors: true,
+  verbose: true,
+  strict: true,
+  strictTypes: false,
+  strictRequired: false,
+});
 ajv.addSchema(schema);
 const validatePolicyDoc: ValidateFunction = ajv.getSchema(schema.$id)!;
 const validateCasesDoc: ValidateFunction = ajv.compile({ $ref: `${schema.$id}#/definitions/casesFile` });
@@ -18,7 +24,10 @@ export function validatePolicy(
   doc: SourceDocument,
 ): { ok: true; value: PolicyDoc } | { ok: false; diagnostics: PolicyDiagnostic[] } {
   if (validatePolicyDoc(doc.value)) return { ok: true, value: doc.value as PolicyDoc };
-  return { ok: false, diagnostics: toDiagnostics(validatePolicyDoc.errors ?? [], doc, 'HERALD_ERR_POLICY_INVALID') };
+  return {
+    ok: false,
+    diagnostics: toDiagnostics(validatePolicyDoc.errors ?? [], doc, 'HERALD_ERR_POLICY_INVALID'),
+  };
 }
 
 /** Validates a parsed cases file. */
@@ -87,34 +96,64 @@ function describe(e: ErrorObject, generic: ErrorCode): { code: ErrorCode; messag
       const allowed = Object.keys(parent.properties ?? {}).join(', ');
       if (CONDITION_SCHEMAS.has(e.parentSchema)) {
         const scope = lastToken(e.instancePath);
-        const name = scope === 'sender' || scope === 'recipient' || scope === 'time' ? `${scope}.${key}` : key;
-        return { code: 'HERALD_ERR_POLICY_UNKNOWN_CONDITION', message: `unknown condition "${name}" (expected one of ${allowed})`, atKey: key };
+        const name =
+          scope === 'sender' || scope === 'recipient' || scope === 'time' ? `${scope}.${key}` : key;
+        return {
+          code: 'HERALD_ERR_POLICY_UNKNOWN_CONDITION',
+          message: `unknown condition "${name}" (expected one of ${allowed})`,
+          atKey: key,
+        };
       }
-      return { code: generic, message: `unknown key "${key}" in ${where} (expected one of ${allowed})`, atKey: key };
+      return {
+        code: generic,
+        message: `unknown key "${key}" in ${where} (expected one of ${allowed})`,
+        atKey: key,
+      };
     }
     case 'enum': {
       const allowed = ((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map(String);
       if (e.parentSchema === defs.channel) {
-        return { code: 'HERALD_ERR_POLICY_UNKNOWN_CHANNEL', message: `unknown channel ${JSON.stringify(e.data)} (expected ${CHANNEL_LIST})` };
+        return {
+          code: 'HERALD_ERR_POLICY_UNKNOWN_CHANNEL',
+          message: `unknown channel ${JSON.stringify(e.data)} (expected ${CHANNEL_LIST})`,
+        };
       }
-      return { code: generic, message: `${JSON.stringify(e.data)} is not allowed in ${where} (expected one of ${allowed.join(', ')})` };
+      return {
+        code: generic,
+        message: `${JSON.stringify(e.data)} is not allowed in ${where} (expected one of ${allowed.join(', ')})`,
+      };
     }
     case 'pattern':
       if (e.parentSchema === defs.duration) {
-        return { code: 'HERALD_ERR_POLICY_BAD_DURATION', message: `bad duration ${JSON.stringify(e.data)} (expected a duration such as 30s, 10m, 2h or 1h30m)` };
+        return {
+          code: 'HERALD_ERR_POLICY_BAD_DURATION',
+          message: `bad duration ${JSON.stringify(e.data)} (expected a duration such as 30s, 10m, 2h or 1h30m)`,
+        };
       }
-      return { code: generic, message: `${JSON.stringify(e.data)} is not ${parent.description ?? 'valid here'}` };
+      return {
+        code: generic,
+        message: `${JSON.stringify(e.data)} is not ${parent.description ?? 'valid here'}`,
+      };
     case 'required':
-      return { code: generic, message: `${where} is missing "${(e.params as { missingProperty: string }).missingProperty}"` };
+      return {
+        code: generic,
+        message: `${where} is missing "${(e.params as { missingProperty: string }).missingProperty}"`,
+      };
     case 'oneOf': {
       const name = (e.data as { name?: unknown } | null)?.name;
       const rule = typeof name === 'string' ? `rule "${name}"` : where;
       return { code: generic, message: `${rule} needs exactly one of allow, block or escalate` };
     }
     case 'type':
-      return { code: generic, message: `${where} must be ${article((e.params as { type: string }).type)}, not ${typeName(e.data)}` };
+      return {
+        code: generic,
+        message: `${where} must be ${article((e.params as { type: string }).type)}, not ${typeName(e.data)}`,
+      };
     case 'const':
-      return { code: generic, message: `${where} must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}` };
+      return {
+        code: generic,
+        message: `${where} must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`,
+      };
     default:
       return { code: generic, message: `${where} ${e.message ?? 'is invalid'}` };
   }

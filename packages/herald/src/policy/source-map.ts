@@ -43,7 +43,14 @@ export function parseSource(
       diagnostics: problems.map((e) => {
         const at = e.linePos?.[0] ?? { line: 1, col: 1 };
         const message = e.message.split(' at line ')[0] ?? e.message;
-        return { code: syntaxCode, message: `bad YAML: ${message}`, file, line: at.line, column: at.col, path: '' };
+        return {
+          code: syntaxCode,
+          message: `bad YAML: ${message}`,
+          file,
+          line: at.line,
+          column: at.col,
+          path: '',
+        };
       }),
     };
   }
@@ -53,18 +60,38 @@ export function parseSource(
   } catch (err) {
     // Alias bombs and similar are refused by `yaml` itself while converting.
     const message = err instanceof Error ? err.message : String(err);
-    return { ok: false, diagnostics: [{ code: syntaxCode, message: `bad YAML: ${message}`, file, line: 1, column: 1, path: '' }] };
+    return {
+      ok: false,
+      diagnostics: [
+        { code: syntaxCode, message: `bad YAML: ${message}`, file, line: 1, column: 1, path: '' },
+      ],
+    };
   }
-  return { ok: true, doc: { file, value, positionOf: (path, opts) => locate(doc, lineCounter, file, path, opts?.key === true) } };
+  return {
+    ok: true,
+    doc: {
+      file,
+      value,
+      positionOf: (path, opts) => locate(doc, lineCounter, file, path, opts?.key === true),
+    },
+  };
 }
 
-function locate(doc: Document, lc: LineCounter, file: string, path: string, wantKey: boolean): SourcePosition {
+function locate(
+  doc: Document,
+  lc: LineCounter,
+  file: string,
+  path: string,
+  wantKey: boolean,
+): SourcePosition {
   let node: unknown = doc.contents;
   let keyNode: unknown;
   // Walk as far as the path goes; a missing value (a required key) reports its parent.
   for (const token of pointerTokens(path)) {
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isNode(p.key) && String((p.key as { value?: unknown }).value) === token);
+      const pair = node.items.find(
+        (p) => isPair(p) && isNode(p.key) && String((p.key as { value?: unknown }).value) === token,
+      );
       if (pair === undefined) break;
       keyNode = pair.key;
       node = pair.value ?? pair.key;

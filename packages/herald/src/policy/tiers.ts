@@ -1,4 +1,4 @@
-import type { Channel, SecurityTier } from '../channels/channel-adapter.ts';
+import type { Channel, SecurityTier } from './decision.ts';
 import type { Classification } from './decision.ts';
 
 /**
@@ -14,6 +14,9 @@ export const CHANNEL_TIERS: Readonly<Record<Channel, SecurityTier>> = {
   push: 'transport',
   sms: 'plaintext',
 };
+
+/** Every channel a policy may name, in the order of CHANNEL_TIERS. */
+export const POLICY_CHANNELS: readonly Channel[] = Object.keys(CHANNEL_TIERS) as Channel[];
 
 /** Channels that can never carry full content, whatever the tier. */
 export const NOTICE_ONLY_CHANNELS: ReadonlySet<Channel> = new Set<Channel>(['push']);
