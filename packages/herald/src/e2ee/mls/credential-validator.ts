@@ -42,9 +42,29 @@ export function parseMemberIdentity(bytes: Uint8Array): MlsMemberIdentity | unde
   return validPart(userId) && validPart(deviceId) ? { userId, deviceId } : undefined;
 }
 
+// Parsed identities by credential bytes (tree leaves are long-lived arrays; every received
+// message names its sender's).
+const parsed = new WeakMap<
+  Uint8Array,
+  { readonly bytes: Uint8Array; readonly identity: MlsMemberIdentity | undefined }
+>();
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+};
+
 /** The identity in a credential, when it is a Herald basic credential. */
 export function credentialIdentity(credential: Credential): MlsMemberIdentity | undefined {
-  return credential.credentialType === 'basic' ? parseMemberIdentity(credential.identity) : undefined;
+  if (credential.credentialType !== 'basic') return undefined;
+  const raw = credential.identity;
+  const hit = parsed.get(raw);
+  // Arrays could change in place; the cached answer holds only for the same bytes.
+  if (hit !== undefined && sameBytes(hit.bytes, raw)) return hit.identity;
+  const identity = parseMemberIdentity(raw);
+  parsed.set(raw, { bytes: raw.slice(), identity });
+  return identity;
 }
 
 /** Why a credential was refused. */

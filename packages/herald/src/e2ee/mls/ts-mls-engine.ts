@@ -1,10 +1,8 @@
 import {
-  acceptAll,
   createApplicationMessage,
   createCommit,
   createGroup,
   decodeGroupState,
-  defaultCapabilities,
   defaultCryptoProvider,
   defaultKeyPackageEqualityConfig,
   defaultKeyRetentionConfig,
@@ -12,41 +10,28 @@ import {
   encodeExternalSender,
   encodeGroupState,
   encodeMlsMessage,
-  generateKeyPackageWithKey,
   getCiphersuiteFromName,
   getCiphersuiteImpl,
   joinGroup,
   makePskIndex,
-  processPrivateMessage,
-  processPublicMessage,
-  zeroOutUint8Array,
   type CiphersuiteImpl,
   type ClientConfig,
   type ClientState,
   type CryptoProvider,
   type Extension,
-  type PrivateMessage,
   type Proposal,
-  type PublicMessage,
   type RatchetTree,
 } from 'ts-mls';
-import { makeKeyPackageRef, verifyKeyPackage } from 'ts-mls/keyPackage.js';
-import { verifyLeafNodeSignatureKeyPackage } from 'ts-mls/leafNode.js';
-import { unprotectPrivateMessage } from 'ts-mls/messageProtection.js';
-import { ValidationError } from 'ts-mls/mlsError.js';
-import { decryptSenderData } from 'ts-mls/privateMessage.js';
+import { makeKeyPackageRef } from 'ts-mls/keyPackage.js';
 import { decodeRatchetTree } from 'ts-mls/ratchetTree.js';
-import { leafToNodeIndex, toLeafIndex } from 'ts-mls/treemath.js';
 import { HeraldError } from '../../errors/index.ts';
 import {
-  checkIncomingCommit,
   commitRequiresPath,
   commitReusesHpkeKey,
   describeProposals,
   pendingProposals,
 } from './commit-checks.ts';
 import {
-  credentialIdentity,
   encodeMemberIdentity,
   type CredentialRejection,
   type CredentialValidator,
@@ -54,7 +39,6 @@ import {
 } from './credential-validator.ts';
 import {
   DEFAULT_MLS_CIPHER_SUITE,
-  MLS_CIPHER_SUITES,
   type MlsCallOptions,
   type MlsCipherSuiteName,
   type MlsCommitOutput,
@@ -70,19 +54,22 @@ import {
   type MlsValidatedKeyPackage,
 } from './mls-engine.ts';
 import { mlsCall, toHeraldError } from './mls-errors.ts';
-import { decodeMlsMessageStrict, expectWireFormat, inspectFraming, proposalTypeName } from './mls-framing.ts';
+import { decodeMlsMessageStrict, expectWireFormat, inspectFraming } from './mls-framing.ts';
 import {
   decodeKeyPackageSecret,
-  encodeKeyPackageSecret,
   isHeraldCipherSuite,
   TsMlsGroupState,
   TsMlsPendingCommit,
 } from './ts-mls-group-state.ts';
+import {
+  checkKeyPackageLifetime,
+  generateKeyPackage,
+  validateKeyPackage,
+  type KeyPackagePolicy,
+} from './ts-mls-key-packages.ts';
+import { erase, memberAt, receivePrivate, receivePublic } from './ts-mls-receive.ts';
 
 const DAY = 86_400;
-/** RFC 9420 §17.3 `last_resort` KeyPackage extension. */
-const LAST_RESORT_EXTENSION = 0x000a;
-const WIRE_FORMAT_KEY_PACKAGE = 5;
 
 /** Options of {@link TsMlsEngine}. */
 export interface TsMlsEngineOptions {
@@ -113,32 +100,14 @@ export interface TsMlsEngineOptions {
   readonly now?: () => Date;
 }
 
-const erase = (secrets: readonly Uint8Array[]): void => secrets.forEach(zeroOutUint8Array);
-
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
-}
-
-function memberAt(tree: RatchetTree, leafIndex: number): MlsMember {
-  const node = tree[leafToNodeIndex(toLeafIndex(leafIndex))];
-  if (node?.nodeType !== 'leaf')
-    throw new HeraldError('HERALD_ERR_E2EE_MEMBER_NOT_FOUND', { leaf: leafIndex });
-  return {
-    leafIndex,
-    identity: credentialIdentity(node.leaf.credential),
-    signaturePublicKey: node.leaf.signaturePublicKey,
-  };
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function assertActive(client: ClientState): void {
   if (client.groupActiveState.kind !== 'active') throw new HeraldError('HERALD_ERR_E2EE_NOT_A_MEMBER');
-}
-
-interface ReceiverData {
-  readonly senderDataSecret: Uint8Array;
-  readonly secretTree: ClientState['secretTree'];
-  readonly ratchetTree: RatchetTree;
-  readonly groupContext: ClientState['groupContext'];
 }
 
 /**
@@ -156,9 +125,7 @@ export class TsMlsEngine implements MlsEngine {
   readonly #config: ClientConfig;
   readonly #publicHandshake: boolean;
   readonly #treeInWelcome: boolean;
-  readonly #lifetime: number;
-  readonly #maxLifetime: number;
-  readonly #skew: number;
+  readonly #policy: KeyPackagePolicy;
   readonly #now: () => Date;
   readonly #impls = new Map<string, Promise<CiphersuiteImpl>>();
 
@@ -170,16 +137,22 @@ export class TsMlsEngine implements MlsEngine {
     this.#validator = options.credentialValidator;
     this.#publicHandshake = options.handshakeWireFormat === 'public';
     this.#treeInWelcome = options.ratchetTreeInWelcome ?? true;
-    this.#lifetime = options.keyPackageLifetimeSeconds ?? 30 * DAY;
-    this.#maxLifetime = options.maxKeyPackageLifetimeSeconds ?? 90 * DAY;
-    this.#skew = options.clockSkewSeconds ?? 300;
+    this.#policy = {
+      accepted: this.#accepted,
+      lifetimeSeconds: options.keyPackageLifetimeSeconds ?? 30 * DAY,
+      maxLifetimeSeconds: options.maxKeyPackageLifetimeSeconds ?? 90 * DAY,
+      skewSeconds: options.clockSkewSeconds ?? 300,
+    };
     this.#now = options.now ?? (() => new Date());
     this.#config = {
       keyRetentionConfig: defaultKeyRetentionConfig,
       // Lifetimes are checked when a KeyPackage is uploaded and when it is added (ts-mls checks
       // on send). Re-checking old KeyPackage leaves on every join would lock members out of
       // groups older than a lifetime. ts-mls 1.6.4 never reads `maximumTotalLifetime`.
-      lifetimeConfig: { maximumTotalLifetime: BigInt(this.#maxLifetime), validateLifetimeOnReceive: false },
+      lifetimeConfig: {
+        maximumTotalLifetime: BigInt(this.#policy.maxLifetimeSeconds),
+        validateLifetimeOnReceive: false,
+      },
       keyPackageEqualityConfig: defaultKeyPackageEqualityConfig,
       paddingConfig: defaultPaddingConfig,
       authService: { validateCredential: async (c, k) => (await this.#validator.validate(c, k)).ok },
@@ -214,11 +187,11 @@ export class TsMlsEngine implements MlsEngine {
     }
   }
 
-  #wrap(client: ClientState): TsMlsGroupState {
-    return new TsMlsGroupState(
+  /** A state for callers, always carrying the shared config (not a per-call tracking one). */
+  readonly #wrap = (client: ClientState): TsMlsGroupState =>
+    new TsMlsGroupState(
       client.clientConfig === this.#config ? client : { ...client, clientConfig: this.#config },
     );
-  }
 
   async generateSignatureKeyPair(options: MlsCallOptions = {}): Promise<MlsSignatureKeyPair> {
     options.signal?.throwIfAborted();
@@ -233,42 +206,8 @@ export class TsMlsEngine implements MlsEngine {
     options: MlsCallOptions & { readonly lifetimeSeconds?: number; readonly lastResort?: boolean } = {},
   ): Promise<MlsKeyPackageBundle> {
     options.signal?.throwIfAborted();
-    let encodedIdentity: Uint8Array;
-    try {
-      encodedIdentity = encodeMemberIdentity(identity);
-    } catch {
-      throw new HeraldError('HERALD_ERR_E2EE_CREDENTIAL_REJECTED', { reason: 'malformed_identity' });
-    }
-    const lifetimeSeconds = options.lifetimeSeconds ?? this.#lifetime;
-    if (lifetimeSeconds <= 0 || lifetimeSeconds > this.#maxLifetime)
-      throw new HeraldError('HERALD_ERR_E2EE_KEY_PACKAGE_LIFETIME', {
-        detail: 'requested lifetime out of range',
-      });
-    const now = BigInt(Math.floor(this.#now().getTime() / 1000));
-    const extensions: Extension[] =
-      options.lastResort === true
-        ? [{ extensionType: LAST_RESORT_EXTENSION, extensionData: new Uint8Array() }]
-        : [];
-    return mlsCall(async () => {
-      const cs = await this.#impl(this.cipherSuite);
-      const { publicPackage, privatePackage } = await generateKeyPackageWithKey(
-        { credentialType: 'basic', identity: encodedIdentity },
-        { ...defaultCapabilities(), ciphersuites: [...this.#accepted] },
-        { notBefore: now - BigInt(this.#skew), notAfter: now + BigInt(lifetimeSeconds) },
-        extensions,
-        { signKey: signer.privateKey, publicKey: signer.publicKey },
-        cs,
-      );
-      return {
-        keyPackage: encodeMlsMessage({
-          version: 'mls10',
-          wireformat: 'mls_key_package',
-          keyPackage: publicPackage,
-        }),
-        ref: await makeKeyPackageRef(publicPackage, cs.hash),
-        secret: encodeKeyPackageSecret(publicPackage, privatePackage),
-      };
-    });
+    const cs = await this.#impl(this.cipherSuite);
+    return generateKeyPackage(cs, identity, signer, { ...options, now: this.#now() }, this.#policy);
   }
 
   async validateKeyPackage(
@@ -276,63 +215,16 @@ export class TsMlsEngine implements MlsEngine {
     options: MlsCallOptions & { readonly now?: Date } = {},
   ): Promise<MlsValidatedKeyPackage> {
     options.signal?.throwIfAborted();
-    // Refuse a foreign suite by its id before decoding: an unknown suite is not "malformed".
-    if (bytes.length >= 8 && ((bytes[2]! << 8) | bytes[3]!) === WIRE_FORMAT_KEY_PACKAGE) {
-      const id = (bytes[6]! << 8) | bytes[7]!;
-      if (!this.#accepted.some((name) => MLS_CIPHER_SUITES[name] === id))
-        throw new HeraldError('HERALD_ERR_E2EE_UNSUPPORTED_CIPHERSUITE', {
-          suite: `0x${id.toString(16).padStart(4, '0')}`,
-        });
-    }
-    const message = decodeMlsMessageStrict(bytes);
-    expectWireFormat(message, 'mls_key_package');
-    const kp = message.keyPackage;
-    const invalid = (detail: string): HeraldError =>
-      new HeraldError('HERALD_ERR_E2EE_KEY_PACKAGE_INVALID', { detail });
-    if (kp.version !== 'mls10') throw invalid('unsupported protocol version');
-    const suite = kp.cipherSuite;
-    if (!isHeraldCipherSuite(suite) || !this.#accepted.includes(suite))
-      throw new HeraldError('HERALD_ERR_E2EE_UNSUPPORTED_CIPHERSUITE', { suite });
-    if (kp.leafNode.leafNodeSource !== 'key_package') throw invalid('leaf node is not from a KeyPackage');
-    const cs = await this.#impl(suite);
-    return mlsCall(async () => {
-      // RFC 9420 §10.1: both signatures, distinct and well-formed HPKE keys.
-      if (!(await verifyLeafNodeSignatureKeyPackage(kp.leafNode, cs.signature)))
-        throw invalid('bad leaf node signature');
-      if (!(await verifyKeyPackage(kp, cs.signature))) throw invalid('bad signature');
-      if (bytesEqual(kp.initKey, kp.leafNode.hpkePublicKey)) throw invalid('init key equals encryption key');
-      try {
-        await cs.hpke.importPublicKey(kp.initKey);
-        await cs.hpke.importPublicKey(kp.leafNode.hpkePublicKey);
-      } catch {
-        throw invalid('malformed HPKE public key');
-      }
-      const { notBefore, notAfter } = kp.leafNode.lifetime;
-      const now = BigInt(Math.floor((options.now ?? this.#now()).getTime() / 1000));
-      const skew = BigInt(this.#skew);
-      if (notBefore > now + skew || notAfter < now - skew)
-        throw new HeraldError('HERALD_ERR_E2EE_KEY_PACKAGE_LIFETIME', { detail: 'not valid now' });
-      if (notAfter - notBefore > BigInt(this.#maxLifetime) + skew)
-        throw new HeraldError('HERALD_ERR_E2EE_KEY_PACKAGE_LIFETIME', {
-          detail: `longer than ${Math.round(this.#maxLifetime / DAY)} days`,
-        });
-      const verdict = await this.#validator.validate(
-        kp.leafNode.credential,
-        kp.leafNode.signaturePublicKey,
-        options,
-      );
-      if (!verdict.ok)
-        throw new HeraldError('HERALD_ERR_E2EE_CREDENTIAL_REJECTED', { reason: verdict.reason });
-      return {
-        ref: await makeKeyPackageRef(kp, cs.hash),
-        identity: verdict.identity,
-        cipherSuite: suite,
-        signaturePublicKey: kp.leafNode.signaturePublicKey,
-        notBefore: new Date(Number(notBefore) * 1000),
-        notAfter: new Date(Number(notAfter) * 1000),
-        lastResort: kp.extensions.some((e) => e.extensionType === LAST_RESORT_EXTENSION),
-      };
-    });
+    return validateKeyPackage(
+      bytes,
+      {
+        ...options,
+        now: options.now ?? this.#now(),
+        validator: this.#validator,
+        impl: (suite) => this.#impl(suite),
+      },
+      this.#policy,
+    );
   }
 
   async createGroup(
@@ -366,10 +258,17 @@ export class TsMlsEngine implements MlsEngine {
     options: MlsCallOptions = {},
   ): Promise<MlsCommitOutput> {
     options.signal?.throwIfAborted();
+    const suite = TsMlsGroupState.unwrap(state).groupContext.cipherSuite;
+    const now = this.#now();
     const adds: Proposal[] = keyPackages.map((bytes) => {
       const message = decodeMlsMessageStrict(bytes);
       expectWireFormat(message, 'mls_key_package');
-      return { proposalType: 'add', add: { keyPackage: message.keyPackage } };
+      const kp = message.keyPackage;
+      // Cheap checks first, for precise codes; ts-mls then verifies signatures and credentials.
+      if (kp.cipherSuite !== suite)
+        throw new HeraldError('HERALD_ERR_E2EE_UNSUPPORTED_CIPHERSUITE', { suite: kp.cipherSuite });
+      checkKeyPackageLifetime(kp, now, this.#policy.skewSeconds);
+      return { proposalType: 'add', add: { keyPackage: kp } };
     });
     return this.#commit(state, adds);
   }
@@ -448,10 +347,13 @@ export class TsMlsEngine implements MlsEngine {
       throw new HeraldError('HERALD_ERR_E2EE_WRONG_GROUP');
     assertActive(client);
     const cs = await this.#impl(client.groupContext.cipherSuite);
+    // Application messages never reach the Authentication Service: skip the tracking wrapper.
+    if (message.wireformat === 'mls_private_message' && message.privateMessage.contentType === 'application')
+      return mlsCall(() => receivePrivate(client, message.privateMessage, cs, this.#wrap));
     return this.#run((_, withConfig) =>
       message.wireformat === 'mls_private_message'
-        ? this.#processPrivate(withConfig(client), message.privateMessage, cs)
-        : this.#processPublic(withConfig(client), message.publicMessage, cs),
+        ? receivePrivate(withConfig(client), message.privateMessage, cs, this.#wrap)
+        : receivePublic(withConfig(client), message.publicMessage, cs, this.#wrap),
     );
   }
 
@@ -557,152 +459,5 @@ export class TsMlsEngine implements MlsEngine {
       const next = { ...r.newState, clientConfig: this.#config };
       return { commit, welcome, pending: new TsMlsPendingCommit(commit, next, r.consumed) };
     });
-  }
-
-  async #processPrivate(client: ClientState, pm: PrivateMessage, cs: CiphersuiteImpl): Promise<MlsProcessed> {
-    const current = client.groupContext.epoch;
-    if (pm.epoch > current)
-      throw new HeraldError('HERALD_ERR_E2EE_FUTURE_EPOCH', {
-        epoch: pm.epoch.toString(),
-        current: current.toString(),
-      });
-    const stale = (): HeraldError =>
-      new HeraldError('HERALD_ERR_E2EE_STALE_EPOCH', {
-        epoch: pm.epoch.toString(),
-        current: current.toString(),
-      });
-    let receiver: ReceiverData | undefined;
-    if (pm.epoch === current)
-      receiver = {
-        senderDataSecret: client.keySchedule.senderDataSecret,
-        secretTree: client.secretTree,
-        ratchetTree: client.ratchetTree,
-        groupContext: client.groupContext,
-      };
-    else if (pm.contentType === 'application') receiver = client.historicalReceiverData.get(pm.epoch);
-    // RFC 9420 §14: handshake messages of an old epoch are never processed.
-    if (receiver === undefined) throw stale();
-
-    let unprotected: Awaited<ReturnType<typeof unprotectPrivateMessage>>;
-    try {
-      unprotected = await unprotectPrivateMessage(
-        receiver.senderDataSecret,
-        pm,
-        receiver.secretTree,
-        receiver.ratchetTree,
-        receiver.groupContext,
-        client.clientConfig.keyRetentionConfig,
-        cs,
-      );
-    } catch (err) {
-      throw await this.#classifyUnprotectFailure(err, pm, receiver, cs);
-    }
-    const { content } = unprotected.content;
-
-    if (content.contentType === 'application') {
-      if (content.sender.senderType !== 'member')
-        throw new HeraldError('HERALD_ERR_E2EE_PROTOCOL_VIOLATION', {
-          detail: 'application data from a non-member',
-        });
-      const sender = memberAt(receiver.ratchetTree, content.sender.leafIndex);
-      const next: ClientState =
-        pm.epoch === current
-          ? { ...client, secretTree: unprotected.tree }
-          : {
-              ...client,
-              historicalReceiverData: new Map(client.historicalReceiverData).set(pm.epoch, {
-                ...client.historicalReceiverData.get(pm.epoch)!,
-                secretTree: unprotected.tree,
-              }),
-            };
-      erase(unprotected.consumed);
-      return {
-        kind: 'application',
-        state: this.#wrap(next),
-        plaintext: content.applicationData,
-        authenticatedData: content.authenticatedData,
-        sender,
-        epoch: pm.epoch,
-      };
-    }
-
-    // A handshake message of the current epoch. Herald's checks run on the decrypted commit;
-    // then ts-mls applies it from the unchanged state (it decrypts again; the first result,
-    // including its consumed secrets, is dropped because the old state still needs them).
-    if (content.contentType === 'commit') {
-      if (content.sender.senderType === 'member' && content.sender.leafIndex === client.privatePath.leafIndex)
-        throw new HeraldError('HERALD_ERR_E2EE_OWN_COMMIT');
-      checkIncomingCommit(client, content.commit);
-    }
-    const r = await processPrivateMessage(client, pm, makePskIndex(client, {}), cs, acceptAll);
-    if (r.kind !== 'newState')
-      throw new HeraldError('HERALD_ERR_E2EE_INTERNAL', { detail: 'unexpected content' });
-    erase(r.consumed);
-    return content.contentType === 'commit'
-      ? this.#commitResult(r.newState)
-      : { kind: 'proposal', state: this.#wrap(r.newState), proposalType: proposalTypeName(content.proposal) };
-  }
-
-  async #processPublic(client: ClientState, pm: PublicMessage, cs: CiphersuiteImpl): Promise<MlsProcessed> {
-    const { content } = pm;
-    const current = client.groupContext.epoch;
-    if (content.epoch < current)
-      throw new HeraldError('HERALD_ERR_E2EE_STALE_EPOCH', {
-        epoch: content.epoch.toString(),
-        current: current.toString(),
-      });
-    if (content.epoch > current)
-      throw new HeraldError('HERALD_ERR_E2EE_FUTURE_EPOCH', {
-        epoch: content.epoch.toString(),
-        current: current.toString(),
-      });
-    if (content.contentType === 'commit') {
-      if (content.sender.senderType === 'member' && content.sender.leafIndex === client.privatePath.leafIndex)
-        throw new HeraldError('HERALD_ERR_E2EE_OWN_COMMIT');
-      checkIncomingCommit(client, content.commit);
-    }
-    const r = await processPublicMessage(client, pm, makePskIndex(client, {}), cs, acceptAll);
-    erase(r.consumed);
-    return content.contentType === 'proposal'
-      ? { kind: 'proposal', state: this.#wrap(r.newState), proposalType: proposalTypeName(content.proposal) }
-      : this.#commitResult(r.newState);
-  }
-
-  #commitResult(next: ClientState): MlsProcessed {
-    return {
-      kind: 'commit',
-      state: this.#wrap(next),
-      epoch: next.groupContext.epoch,
-      removedSelf: next.groupActiveState.kind === 'removedFromGroup',
-    };
-  }
-
-  /**
-   * Tells a replay apart from other failures without reading error text: when the sender data
-   * decrypts and names a generation whose key this member already used and deleted, the message
-   * was seen before (or is older than the retention window).
-   */
-  async #classifyUnprotectFailure(
-    err: unknown,
-    pm: PrivateMessage,
-    receiver: ReceiverData,
-    cs: CiphersuiteImpl,
-  ): Promise<HeraldError> {
-    if (err instanceof ValidationError) {
-      const senderData = await decryptSenderData(pm, receiver.senderDataSecret, cs).catch(() => undefined);
-      const node =
-        senderData === undefined
-          ? undefined
-          : receiver.secretTree[leafToNodeIndex(toLeafIndex(senderData.leafIndex))];
-      const ratchet = pm.contentType === 'application' ? node?.application : node?.handshake;
-      if (
-        senderData !== undefined &&
-        ratchet !== undefined &&
-        senderData.generation < ratchet.generation &&
-        ratchet.unusedGenerations[senderData.generation] === undefined
-      )
-        return new HeraldError('HERALD_ERR_E2EE_REPLAYED_MESSAGE', {}, { cause: err });
-    }
-    return toHeraldError(err);
   }
 }

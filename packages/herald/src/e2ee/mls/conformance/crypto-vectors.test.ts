@@ -2,6 +2,7 @@
 // key-schedule, psk_secret, transcript-hashes and message-protection (test-vectors.md), run with
 // ts-mls's real functions on the native and the stock crypto providers.
 import assert from 'node:assert/strict';
+import { after } from 'node:test';
 import {
   decodeMlsMessage,
   defaultKeyRetentionConfig,
@@ -208,7 +209,12 @@ function utf8Label(bytes: Uint8Array): string | undefined {
   }
 }
 
-export const exporterChecks = { run: 0, skippedNonUtf8: 0 };
+const exporterChecks = { run: 0, skippedNonUtf8: 0 };
+after(() =>
+  console.log(
+    `CONFORMANCE key-schedule.json exporter sub-check | run ${exporterChecks.run} | skipped ${exporterChecks.skippedNonUtf8} (label bytes not UTF-8; ts-mls's mlsExporter takes a string label)`,
+  ),
+);
 
 vectorTests<KeyScheduleVector>(
   'key-schedule.json',

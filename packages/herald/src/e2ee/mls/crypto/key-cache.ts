@@ -9,6 +9,9 @@ import { bytesEqual } from './node-primitives.ts';
  */
 export class PublicKeyCache {
   readonly #entries = new Map<string, KeyObject>();
+  // ts-mls passes the same arrays (tree leaves) again and again: a first look by identity skips
+  // even the encoding of the key; the bytes are compared because arrays can change in place.
+  readonly #byArray = new WeakMap<Uint8Array, { readonly bytes: Uint8Array; readonly key: KeyObject }>();
   readonly #capacity: number;
 
   constructor(capacity = 4096) {
@@ -17,7 +20,15 @@ export class PublicKeyCache {
 
   /** The cached key for `raw`, importing it with `load` on a miss. */
   get(raw: Uint8Array, load: (raw: Uint8Array) => KeyObject): KeyObject {
-    const id = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64');
+    const seen = this.#byArray.get(raw);
+    if (seen !== undefined && bytesEqual(seen.bytes, raw)) return seen.key;
+    const key = this.#byContent(raw, load);
+    this.#byArray.set(raw, { bytes: new Uint8Array(raw), key });
+    return key;
+  }
+
+  #byContent(raw: Uint8Array, load: (raw: Uint8Array) => KeyObject): KeyObject {
+    const id = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1');
     const hit = this.#entries.get(id);
     if (hit !== undefined) return hit;
     const key = load(raw);

@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, diffieHellman, type KeyObject } from 'node:crypto';
+import { createECDH, diffieHellman, type ECDH, type KeyObject } from 'node:crypto';
 import type { Hpke, PrivateKey, PublicKey } from 'ts-mls';
 import { CryptoError } from 'ts-mls/mlsError.js';
 import { PublicKeyCache } from './key-cache.ts';
@@ -11,11 +11,20 @@ import {
   hkdfExpand,
   hkdfExtract,
   randomBytes,
-  toBytes,
   type NodeAeadName,
   type NodeHashName,
 } from './node-primitives.ts';
-import { importEcPrivateScalar } from './node-signature.ts';
+import {
+  checkRawPrivateLength,
+  ecdhCurveName,
+  ecPublicFromRawPrivate,
+  padEcScalar,
+  exportRawPublic,
+  importRawPrivate,
+  importRawPublic,
+  privateKeyLength,
+  type NodeCurve,
+} from './node-keys.ts';
 
 /** The DHKEMs (RFC 9180 §7.1) of the MLS cipher suites, by ts-mls's names. */
 export const NODE_KEMS = [
@@ -27,7 +36,6 @@ export const NODE_KEMS = [
 ] as const;
 export type NodeKemName = (typeof NODE_KEMS)[number];
 
-const hex = (s: string): Buffer => Buffer.from(s, 'hex');
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 const EMPTY = new Uint8Array(0);
 
@@ -48,34 +56,20 @@ const i2osp2 = (n: number): Uint8Array => Uint8Array.of((n >> 8) & 0xff, n & 0xf
 interface KemCurve {
   readonly id: number;
   readonly hash: NodeHashName;
-  /** `Nsk`: length of a serialized private key. */
-  readonly privateKeyLength: number;
-  readonly importPrivate: (raw: Uint8Array) => KeyObject;
-  readonly importPublic: (raw: Uint8Array) => KeyObject;
-  readonly spkiPrefixLength: number;
-  /** RFC 9180 §7.1.3 DeriveKeyPair, given `dkp_prk`. */
+  readonly curve: NodeCurve;
+  /** RFC 9180 §7.1.3 DeriveKeyPair: the private key from `LabeledExpand` on `dkp_prk`. */
   readonly deriveScalar: (
     expand: (label: string, info: Uint8Array, length: number) => Uint8Array,
   ) => Uint8Array;
   readonly randomScalar: () => Uint8Array;
 }
 
-function montgomery(id: number, hash: NodeHashName, length: number, spki: string, pkcs8: string): KemCurve {
-  const spkiPrefix = hex(spki);
-  const pkcs8Prefix = hex(pkcs8);
+function montgomery(id: number, hash: NodeHashName, curve: NodeCurve): KemCurve {
+  const length = privateKeyLength(curve);
   return {
     id,
     hash,
-    privateKeyLength: length,
-    importPrivate: (raw) => {
-      if (raw.length !== length) throw new CryptoError('HPKE private key has the wrong length');
-      return createPrivateKey({ key: Buffer.concat([pkcs8Prefix, raw]), format: 'der', type: 'pkcs8' });
-    },
-    importPublic: (raw) => {
-      if (raw.length !== length) throw new CryptoError('HPKE public key has the wrong length');
-      return createPublicKey({ key: Buffer.concat([spkiPrefix, raw]), format: 'der', type: 'spki' });
-    },
-    spkiPrefixLength: spkiPrefix.length,
+    curve,
     deriveScalar: (expand) => expand('sk', EMPTY, length),
     randomScalar: () => randomBytes(length),
   };
@@ -84,14 +78,12 @@ function montgomery(id: number, hash: NodeHashName, length: number, spki: string
 function weierstrass(
   id: number,
   hash: NodeHashName,
-  curve: { jwkCurve: string; opensslCurve: string; scalarLength: number },
-  spki: string,
+  curve: NodeCurve,
   order: string,
   bitmask: number,
 ): KemCurve {
-  const spkiPrefix = hex(spki);
+  const length = privateKeyLength(curve);
   const n = BigInt(`0x${order}`);
-  const pointLength = 1 + 2 * curve.scalarLength;
   const valid = (sk: Uint8Array): boolean => {
     const v = BigInt(`0x${Buffer.from(sk).toString('hex')}`);
     return v !== 0n && v < n;
@@ -107,59 +99,35 @@ function weierstrass(
   return {
     id,
     hash,
-    privateKeyLength: curve.scalarLength,
-    importPrivate: (raw) => importEcPrivateScalar(raw, curve),
-    importPublic: (raw) => {
-      // RFC 9180 §7.1.1: SerializePublicKey is the uncompressed SEC1 point.
-      if (raw.length !== pointLength || raw[0] !== 4)
-        throw new CryptoError('HPKE public key is not an uncompressed point');
-      return createPublicKey({ key: Buffer.concat([spkiPrefix, raw]), format: 'der', type: 'spki' });
-    },
-    spkiPrefixLength: spkiPrefix.length,
+    curve,
     // RFC 9180 §7.1.3: rejection sampling with a per-curve bitmask.
-    deriveScalar: (expand) =>
-      sample((counter) => expand('candidate', Uint8Array.of(counter), curve.scalarLength)),
-    randomScalar: () => sample(() => randomBytes(curve.scalarLength)),
+    deriveScalar: (expand) => sample((counter) => expand('candidate', Uint8Array.of(counter), length)),
+    randomScalar: () => sample(() => randomBytes(length)),
   };
 }
 
 const CURVES: Readonly<Record<NodeKemName, KemCurve>> = {
-  'DHKEM-X25519-HKDF-SHA256': montgomery(
-    0x0020,
-    'sha256',
-    32,
-    '302a300506032b656e032100',
-    '302e020100300506032b656e04220420',
-  ),
-  'DHKEM-X448-HKDF-SHA512': montgomery(
-    0x0021,
-    'sha512',
-    56,
-    '3042300506032b656f033900',
-    '3046020100300506032b656f043a0438',
-  ),
+  'DHKEM-X25519-HKDF-SHA256': montgomery(0x0020, 'sha256', 'X25519'),
+  'DHKEM-X448-HKDF-SHA512': montgomery(0x0021, 'sha512', 'X448'),
   'DHKEM-P256-HKDF-SHA256': weierstrass(
     0x0010,
     'sha256',
-    { jwkCurve: 'P-256', opensslCurve: 'prime256v1', scalarLength: 32 },
-    '3059301306072a8648ce3d020106082a8648ce3d030107034200',
+    'P-256',
     'ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551',
     0xff,
   ),
   'DHKEM-P384-HKDF-SHA384': weierstrass(
     0x0011,
     'sha384',
-    { jwkCurve: 'P-384', opensslCurve: 'secp384r1', scalarLength: 48 },
-    '3076301006072a8648ce3d020106052b81040022036200',
-    'ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973',
+    'P-384',
+    `${'ff'.repeat(24)}c7634d81f4372ddf581a0db248b0a77aecec196accc52973`,
     0xff,
   ),
   'DHKEM-P521-HKDF-SHA512': weierstrass(
     0x0012,
     'sha512',
-    { jwkCurve: 'P-521', opensslCurve: 'secp521r1', scalarLength: 66 },
-    '30819b301006072a8648ce3d020106052b8104002303818600',
-    `01ff${'ffffffff'.repeat(7)}fffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409`,
+    'P-521',
+    `01ff${'ff'.repeat(28)}fffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409`,
     0x01,
   ),
 };
@@ -172,29 +140,38 @@ const AEAD_IDS: Readonly<Record<NodeAeadName, number>> = {
 };
 
 /**
- * An HPKE key held as an OpenSSL `KeyObject` together with its serialization. ts-mls types HPKE
- * keys as WebCrypto `CryptoKey`s but treats them as opaque handles that only go back into the
- * same `Hpke`, so this class stands in for them.
+ * An HPKE key: its serialization, and an OpenSSL `KeyObject` made only when a DH needs it. ts-mls
+ * derives a key pair for every tree node it touches but mostly just serializes them, and an
+ * import costs a scalar multiplication or two. ts-mls types HPKE keys as WebCrypto `CryptoKey`s
+ * yet treats them as opaque handles that only go back into the same `Hpke`, so this class stands
+ * in for them.
  */
 export class NodeHpkeKey {
+  #key: KeyObject | undefined;
   #publicRaw: Uint8Array | undefined;
 
   constructor(
     readonly type: 'public' | 'private',
-    readonly key: KeyObject,
     readonly raw: Uint8Array,
-    private readonly spkiPrefixLength: number,
-    publicRaw?: Uint8Array,
+    private readonly curve: NodeCurve,
+    private readonly importPublic: (raw: Uint8Array) => KeyObject,
+    key?: KeyObject,
   ) {
-    this.#publicRaw = type === 'public' ? raw : publicRaw;
+    this.#key = key;
+    if (type === 'public') this.#publicRaw = raw;
+  }
+
+  get key(): KeyObject {
+    this.#key ??=
+      this.type === 'private' ? importRawPrivate(this.curve, this.raw) : this.importPublic(this.raw);
+    return this.#key;
   }
 
   /** The serialized public key (for a private key, derived once and remembered). */
   get publicRaw(): Uint8Array {
-    if (this.#publicRaw === undefined) {
-      const spki = createPublicKey(this.key).export({ format: 'der', type: 'spki' });
-      this.#publicRaw = toBytes(spki.subarray(this.spkiPrefixLength));
-    }
+    this.#publicRaw ??=
+      (this.#key === undefined ? ecPublicFromRawPrivate(this.curve, this.raw) : undefined) ??
+      exportRawPublic(this.curve, this.key);
     return this.#publicRaw;
   }
 }
@@ -238,21 +215,17 @@ export function makeNodeHpke(kem: NodeKemName, kdf: NodeHashName, aead: NodeAead
   // Constant for base mode (no PSK): computed once.
   const pskIdHash = labeledExtract(kdf, hpkeSuite, EMPTY, 'psk_id_hash', EMPTY);
 
-  const privateKey = (raw: Uint8Array, publicRaw?: Uint8Array): NodeHpkeKey =>
-    new NodeHpkeKey(
-      'private',
-      curve.importPrivate(raw),
-      new Uint8Array(raw),
-      curve.spkiPrefixLength,
-      publicRaw,
-    );
-  const publicKey = (raw: Uint8Array): NodeHpkeKey =>
-    new NodeHpkeKey(
-      'public',
-      publicKeys.get(raw, curve.importPublic),
-      new Uint8Array(raw),
-      curve.spkiPrefixLength,
-    );
+  const importPublic = (raw: Uint8Array): KeyObject =>
+    publicKeys.get(raw, (r) => importRawPublic(curve.curve, r));
+  const privateKey = (raw: Uint8Array): NodeHpkeKey => {
+    checkRawPrivateLength(curve.curve, raw);
+    return new NodeHpkeKey('private', new Uint8Array(raw), curve.curve, importPublic);
+  };
+  // Keys from outside are validated (imported) at once; our own derived ones only when used.
+  const untrustedPublicKey = (raw: Uint8Array): NodeHpkeKey =>
+    new NodeHpkeKey('public', new Uint8Array(raw), curve.curve, importPublic, importPublic(raw));
+  const ownPublicKey = (raw: Uint8Array): NodeHpkeKey =>
+    new NodeHpkeKey('public', raw, curve.curve, importPublic);
 
   const dh = (sk: KeyObject, pk: KeyObject): Uint8Array => {
     let shared: Buffer;
@@ -273,7 +246,26 @@ export function makeNodeHpke(kem: NodeKemName, kdf: NodeHashName, aead: NodeAead
 
   const generate = (): NodeHpkeKey => privateKey(curve.randomScalar());
 
+  // EC curves do their DH with an ECDH object: two scalar multiplications per encap or decap
+  // and no key import (a KeyObject import validates the pair with extra multiplications, which
+  // on P-384/P-521 cost milliseconds). X25519/X448 use KeyObjects, where imports are cheap.
+  const ecName = ecdhCurveName(curve.curve);
+  const ecCompute = (ecdh: ECDH, peer: Uint8Array): Uint8Array => {
+    if (peer.length !== 1 + 2 * privateKeyLength(curve.curve) || peer[0] !== 4)
+      throw new CryptoError('Invalid KEM public key: not an uncompressed point');
+    try {
+      return ecdh.computeSecret(peer);
+    } catch (err) {
+      throw new CryptoError(`DH failed: ${(err as Error).message}`);
+    }
+  };
+
   const encap = (pkR: NodeHpkeKey): { sharedSecret: Uint8Array; enc: Uint8Array } => {
+    if (ecName !== undefined) {
+      const ecdh = createECDH(ecName);
+      const enc = new Uint8Array(ecdh.generateKeys());
+      return { sharedSecret: extractAndExpand(ecCompute(ecdh, pkR.raw), concat(enc, pkR.raw)), enc };
+    }
     const ephemeral = generate();
     const enc = ephemeral.publicRaw;
     const sharedSecret = extractAndExpand(dh(ephemeral.key, pkR.key), concat(enc, pkR.raw));
@@ -281,9 +273,18 @@ export function makeNodeHpke(kem: NodeKemName, kdf: NodeHashName, aead: NodeAead
   };
 
   const decap = (enc: Uint8Array, skR: NodeHpkeKey): Uint8Array => {
+    if (ecName !== undefined) {
+      const ecdh = createECDH(ecName);
+      try {
+        ecdh.setPrivateKey(padEcScalar(curve.curve, skR.raw));
+      } catch (err) {
+        throw new CryptoError(`Invalid HPKE private key: ${(err as Error).message}`);
+      }
+      return extractAndExpand(ecCompute(ecdh, enc), concat(enc, ecdh.getPublicKey()));
+    }
     let pkE: KeyObject;
     try {
-      pkE = curve.importPublic(enc);
+      pkE = importRawPublic(curve.curve, enc);
     } catch (err) {
       throw new CryptoError(`Invalid KEM output: ${(err as Error).message}`);
     }
@@ -309,7 +310,7 @@ export function makeNodeHpke(kem: NodeKemName, kdf: NodeHashName, aead: NodeAead
 
   const pair = (sk: NodeHpkeKey): { privateKey: PrivateKey; publicKey: PublicKey } => ({
     privateKey: sk as unknown as PrivateKey,
-    publicKey: publicKey(sk.publicRaw) as unknown as PublicKey,
+    publicKey: ownPublicKey(sk.publicRaw) as unknown as PublicKey,
   });
 
   return {
@@ -341,7 +342,7 @@ export function makeNodeHpke(kem: NodeKemName, kdf: NodeHashName, aead: NodeAead
     },
     async importPublicKey(raw) {
       try {
-        return publicKey(raw) as unknown as PublicKey;
+        return untrustedPublicKey(raw) as unknown as PublicKey;
       } catch (err) {
         throw err instanceof CryptoError
           ? err

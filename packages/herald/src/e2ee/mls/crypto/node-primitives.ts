@@ -60,6 +60,8 @@ export function hkdfExtract(hash: NodeHashName, salt: Uint8Array, ikm: Uint8Arra
   return hmac(hash, salt, ikm);
 }
 
+const COUNTER_ONE = Uint8Array.of(1);
+
 /** HKDF-Expand (RFC 5869 §2.3). */
 export function hkdfExpand(
   hash: NodeHashName,
@@ -68,18 +70,15 @@ export function hkdfExpand(
   length: number,
 ): Uint8Array {
   const hashLen = HASH_LENGTH[hash];
+  // MLS almost always asks for at most one block: T(1) = HMAC(PRK, info || 0x01).
+  if (length <= hashLen)
+    return toBytes(createHmac(hash, prk).update(info).update(COUNTER_ONE).digest().subarray(0, length));
   if (length > 255 * hashLen) throw new CryptoError('HKDF-Expand: output too long');
   const out = new Uint8Array(length);
   let previous: Uint8Array = new Uint8Array(0);
-  let filled = 0;
-  for (let counter = 1; filled < length; counter++) {
-    const h = createHmac(hash, prk);
-    h.update(previous);
-    h.update(info);
-    h.update(Uint8Array.of(counter));
-    previous = h.digest();
+  for (let counter = 1, filled = 0; filled < length; counter++, filled += hashLen) {
+    previous = createHmac(hash, prk).update(previous).update(info).update(Uint8Array.of(counter)).digest();
     out.set(previous.subarray(0, Math.min(hashLen, length - filled)), filled);
-    filled += hashLen;
   }
   return out;
 }
@@ -136,7 +135,23 @@ export function aeadOpen(
   }
 }
 
-/** `n` bytes from the operating system's CSPRNG. */
+// Small requests (reuse guards, nonces, ids) come from a pool refilled 4 KiB at a time: one
+// OpenSSL RAND call per request costs ~10 µs in Node, more than the AEAD they feed. Handed-out
+// bytes are wiped from the pool.
+const POOL_SIZE = 4096;
+const SMALL = 64;
+const pool = new Uint8Array(POOL_SIZE);
+let poolOffset = POOL_SIZE;
+
+/** `n` bytes from the operating system's CSPRNG (OpenSSL's `RAND_bytes`). */
 export function randomBytes(n: number): Uint8Array {
-  return randomFillSync(new Uint8Array(n));
+  if (n > SMALL) return randomFillSync(new Uint8Array(n));
+  if (poolOffset + n > POOL_SIZE) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const out = pool.slice(poolOffset, poolOffset + n);
+  pool.fill(0, poolOffset, poolOffset + n);
+  poolOffset += n;
+  return out;
 }
