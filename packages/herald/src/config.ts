@@ -24,6 +24,8 @@ export interface Config {
   readonly retentionClasses: readonly string[];
   readonly defaultRetention: string;
   readonly simulatorProfile: string | undefined;
+  /** The routing policy file (`HERALD_POLICY_FILE`), watched for changes; the shipped default otherwise. */
+  readonly policyFile: string | undefined;
   /** Price per attempt and channel (`HERALD_PRICES=sms=0.0075,rcs=0.01`). */
   readonly prices: PriceTable;
   /** Sends per second and channel (`HERALD_RATE_CAPS=sms=100`). */
@@ -154,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retentionClasses: retention,
     defaultRetention,
     simulatorProfile: env.HERALD_SIMULATOR_PROFILE || undefined,
+    policyFile: env.HERALD_POLICY_FILE || undefined,
     prices: parsePriceTable(env.HERALD_PRICES ?? 'sms=0.0075,rcs=0.005,email=0.0002,push=0,secure=0'),
     rateCaps: parseRateCaps(env.HERALD_RATE_CAPS ?? ''),
   };

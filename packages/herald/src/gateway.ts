@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { buildApi } from './api/server.ts';
@@ -10,8 +12,8 @@ import { SecretBox } from './crypto/secret-box.ts';
 import { Dispatcher } from './delivery/dispatcher.ts';
 import { AcceptQueue } from './messages/accept-queue.ts';
 import { AcceptService } from './messages/accept-service.ts';
-import { builtinPolicy } from './policy/builtin-policy.ts';
 import type { PolicyEngine } from './policy/decision.ts';
+import { ActivePolicy, SHIPPED_DEFAULT_POLICY } from './policy-runtime/active-policy.ts';
 import { ensureSandboxTenant } from './sandbox/sandbox-tenant.ts';
 import { startSimulator, type SimulatorHandle } from './simulator/control/start-simulator.ts';
 import type { SmscHandle } from './simulator/smsc/smsc-server.ts';
@@ -114,12 +116,29 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     let app: FastifyInstance | undefined;
     let url: string | undefined;
     if (opts.api) {
-      const policy = opts.policy ?? builtinPolicy;
+      let active: ActivePolicy | undefined;
+      if (!opts.policy) {
+        const file = config.policyFile ?? fileURLToPath(SHIPPED_DEFAULT_POLICY);
+        active = await ActivePolicy.open(store.conn.db, {
+          source: readFileSync(file, 'utf8'),
+          filename: file,
+        });
+        if (config.policyFile) {
+          active.watchFile(config.policyFile, (r) =>
+            r.ok
+              ? log.info({ version: r.policy.version }, 'policy file activated')
+              : log.error({ code: r.error.code }, 'policy file refused; the previous version stays active'),
+          );
+        }
+        active.followOthers();
+        closers.push(async () => active!.close());
+      }
+      const current = opts.policy ? () => opts.policy! : () => active!.current();
       const queue = new AcceptQueue(store.messages, () => dispatcher?.wake());
       const accept = new AcceptService({
         queue,
         store: store.messages,
-        policy: () => policy,
+        policy: current,
         box,
         retentionClasses: new Set(config.retentionClasses),
         defaultRetention: config.defaultRetention,
@@ -129,6 +148,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         accept,
         box,
         adapters,
+        ...(active ? { policy: active } : {}),
         logger: log.child({ part: 'api' }),
         readiness: async () => {
           const problems: string[] = [];

@@ -4,6 +4,7 @@ import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/typ
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Channel, ChannelAdapter } from '../channels/channel-adapter.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
+import type { ActivePolicy } from '../policy-runtime/active-policy.ts';
 import { HeraldError } from '../errors/index.ts';
 import type { AcceptService } from '../messages/accept-service.ts';
 import type { Store } from '../storage/store.ts';
@@ -11,6 +12,7 @@ import { Authenticator } from './auth.ts';
 import { sendError, toHeraldError } from './error-handler.ts';
 import { healthRoutes } from './health-routes.ts';
 import { messagesRoutes } from './messages-routes.ts';
+import { policyRoutes } from './policy-routes.ts';
 import { providerRoutes } from './provider-routes.ts';
 import { webhookRoutes } from './webhook-routes.ts';
 
@@ -23,6 +25,8 @@ export interface ApiDeps {
   /** A pino logger (Fastify's `loggerInstance`); none when absent. */
   readonly logger?: FastifyBaseLogger;
   readonly bodyLimit?: number;
+  /** The policy in force, when it can be changed through the API. */
+  readonly policy?: ActivePolicy;
   /** Channel adapters that take provider webhooks (RBM events, DSNs). */
   readonly adapters?: ReadonlyMap<Channel, ChannelAdapter>;
 }
@@ -72,5 +76,6 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(messagesRoutes, { accept: deps.accept, messages: deps.store.messages });
   await app.register(webhookRoutes, { webhooks: deps.store.webhooks, box: deps.box });
   await app.register(providerRoutes, { adapters: deps.adapters ?? new Map() });
+  if (deps.policy) await app.register(policyRoutes, { policy: deps.policy });
   return app;
 }

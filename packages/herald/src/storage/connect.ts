@@ -6,6 +6,7 @@ import pg from 'pg';
 import { HeraldError } from '../errors/index.ts';
 import { initial } from './migrations/0001-initial.ts';
 import { tlogJournal } from './migrations/0002-tlog-journal.ts';
+import { policyVersions } from './migrations/0003-policy-versions.ts';
 import type { Database } from './schema.ts';
 import { cachingSqliteDatabase } from './sqlite-statement-cache.ts';
 
@@ -54,6 +55,7 @@ export async function migrate(conn: Connection): Promise<string[]> {
       Promise.resolve({
         '0001-initial': initial(conn.dialect),
         '0002-tlog-journal': tlogJournal(conn.dialect),
+        '0003-policy-versions': policyVersions(),
       }),
   };
   const { error, results } = await new Migrator({ db: conn.db, provider }).migrateToLatest();

@@ -24,6 +24,18 @@ export interface Database {
   journal_exports: JournalExportsTable;
   journal_export_approvals: JournalExportApprovalsTable;
   audit_events: AuditEventsTable;
+  policy_versions: PolicyVersionsTable;
+}
+
+/** Activated policy versions, newest last. */
+export interface PolicyVersionsTable {
+  seq: number;
+  version: string;
+  name: string;
+  source: string;
+  filename: string;
+  activated_by: string;
+  activated_at: Millis;
 }
 
 type Millis = ColumnType<number, number, number>;

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import { loadConfig } from '../../src/config.ts';
 import { startGateway, type Gateway } from '../../src/gateway.ts';
+import { builtinPolicy } from '../../src/policy/builtin-policy.ts';
 import { eventually } from '../support/dispatcher-harness.ts';
 
 interface Detail {

@@ -1,0 +1,89 @@
+import type { Kysely } from 'kysely';
+import { auditLeafHash } from '../audit/audit-event.ts';
+import type { Database } from '../storage/schema.ts';
+import { hashEquals, type Hash } from '../tlog/index.ts';
+import { journalLeafHash } from './journal-leaf.ts';
+import { sealedKeyDigest } from './record-envelope.ts';
+
+/** Which table's rows are the leaves of a log. */
+export const LOG_KINDS = ['journal', 'audit'] as const;
+export type LogKind = (typeof LOG_KINDS)[number];
+
+/** One integrated entry, as a verifier sees it. */
+export interface LogRow {
+  readonly id: string;
+  readonly index: number;
+  /** The leaf hash recomputed from the stored columns. */
+  readonly leafHash: Hash;
+  readonly shredded: boolean;
+  /** Why the row itself is inconsistent (e.g. its sealed key does not match its digest). */
+  readonly problem?: string;
+}
+
+/**
+ * Reads up to `limit` integrated rows of a log with `leaf_index >= from`, in leaf order, and
+ * recomputes each leaf hash from the stored columns.
+ */
+export async function readLogRows(
+  db: Kysely<Database>,
+  kind: LogKind,
+  from: number,
+  limit: number,
+): Promise<LogRow[]> {
+  if (kind === 'audit') {
+    const rows = await db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('leaf_index', '>=', from)
+      .orderBy('leaf_index')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      index: Number(r.leaf_index),
+      leafHash: auditLeafHash({ ...r, at: Number(r.at) }),
+      shredded: false,
+    }));
+  }
+  const rows = await db
+    .selectFrom('journal_records')
+    .selectAll()
+    .where('leaf_index', '>=', from)
+    .orderBy('leaf_index')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => {
+    const leafHash = journalLeafHash({
+      id: r.id,
+      tenantId: r.tenant_id,
+      messageId: r.message_id,
+      kind: r.kind,
+      retention: r.retention,
+      capturedAt: Number(r.captured_at),
+      labels: JSON.parse(r.labels) as string[],
+      subjects: JSON.parse(r.subjects) as string[],
+      keyDigest: r.key_digest,
+      ciphertext: r.ciphertext,
+    });
+    const keyOk =
+      r.sealed_key === null || hashEquals(sealedKeyDigest(r.enc, r.enc_seq, r.sealed_key), r.key_digest);
+    return {
+      id: r.id,
+      index: Number(r.leaf_index),
+      leafHash,
+      shredded: r.sealed_key === null,
+      ...(keyOk ? {} : { problem: 'its sealed data key does not match the digest in its leaf' }),
+    };
+  });
+}
+
+/** How many entries of a log are captured but not yet integrated. */
+export async function countPending(db: Kysely<Database>, kind: LogKind): Promise<number> {
+  const table = kind === 'audit' ? 'audit_events' : 'journal_records';
+  const row = await db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('leaf_index', 'is', null)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}

@@ -1,0 +1,13 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The stored form of a person a record is about (a recipient or sender), so legal holds by user
+ * can match records without the journal keeping identifiers in clear. Scoped by tenant and
+ * lower-cased. It is an unkeyed hash: it hides identifiers from casual reading of a dump, but a
+ * phone number can be found by guessing; see docs/journal.md.
+ */
+export function subjectHash(tenantId: string, subject: string): string {
+  return createHash('sha256')
+    .update(`herald-subject/v1\n${tenantId}\n${subject.trim().toLowerCase()}`)
+    .digest('base64url');
+}
