@@ -3,6 +3,7 @@ import type { MessageStatus } from '../delivery/message-status.ts';
 import { newJobId, type MessageId } from '../ids.ts';
 import type { Decision } from '../policy/decision.ts';
 import type { AttemptsTable, Database, MessageEventsTable, MessagesTable, ReceiptsTable } from './schema.ts';
+import type { Database as BetterSqlite } from 'better-sqlite3';
 import type { DialectName } from './connect.ts';
 import { insertRows } from './insert-rows.ts';
 import type { TransactionRunner } from './transaction-runner.ts';
@@ -54,6 +55,7 @@ export class MessageStore {
     private readonly db: Kysely<Database>,
     private readonly tx: TransactionRunner,
     private readonly dialect: DialectName,
+    private readonly raw?: BetterSqlite,
   ) {}
 
   /**
@@ -111,6 +113,7 @@ export class MessageStore {
           created_at: m.createdAt,
           updated_at: m.createdAt,
         })),
+        this.raw,
       );
       const sealed = fresh.filter((m) => m.sealedContent !== null);
       if (sealed.length > 0) {
@@ -119,6 +122,7 @@ export class MessageStore {
           this.dialect,
           'message_content',
           sealed.map((m) => ({ message_id: m.id, sealed: m.sealedContent! })),
+          this.raw,
         );
       }
       await insertRows(
@@ -133,6 +137,7 @@ export class MessageStore {
           data: JSON.stringify({ rule: m.decision.rule, policyVersion: m.decision.policyVersion }),
           at: m.createdAt,
         })),
+        this.raw,
       );
       const sendable = fresh.filter((m) => m.status === 'accepted');
       if (sendable.length > 0) {
@@ -141,6 +146,7 @@ export class MessageStore {
           this.dialect,
           'jobs',
           sendable.map((m) => job('send', m.id, m.tenantId, m.createdAt)),
+          this.raw,
         );
       }
       if (keyed.length > 0) {
@@ -153,7 +159,7 @@ export class MessageStore {
             message_id: m.id,
             created_at: m.createdAt,
           }));
-        await insertRows(trx, this.dialect, 'idempotency_keys', rows);
+        await insertRows(trx, this.dialect, 'idempotency_keys', rows, this.raw);
       }
       for (const m of fresh) {
         if (m.status !== 'accepted') {

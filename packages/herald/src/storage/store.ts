@@ -20,10 +20,10 @@ export class Store {
   readonly tx: TransactionRunner;
 
   private constructor(readonly conn: Connection) {
-    const tx = new TransactionRunner(conn.db, conn.dialect);
+    const tx = new TransactionRunner(conn.db, conn.dialect, conn.walPath);
     this.tx = tx;
     this.tenants = new TenantStore(conn.db);
-    this.messages = new MessageStore(conn.db, tx, conn.dialect);
+    this.messages = new MessageStore(conn.db, tx, conn.dialect, conn.sqlite);
     this.delivery = new DeliveryStore(conn.db, tx, conn.dialect);
     this.jobs = new JobStore(conn.db, conn.dialect, tx);
     this.webhooks = new WebhookStore(conn.db, tx);
@@ -45,7 +45,8 @@ export class Store {
     await this.conn.db.selectFrom('tenants').select('id').limit(1).execute();
   }
 
-  close(): Promise<void> {
-    return this.conn.close();
+  async close(): Promise<void> {
+    await this.tx.close();
+    await this.conn.close();
   }
 }

@@ -1,3 +1,4 @@
+import { open, type FileHandle } from 'node:fs/promises';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DialectName } from './connect.ts';
 import type { Database } from './schema.ts';
@@ -12,20 +13,43 @@ interface Queued {
 
 /**
  * Runs the store's transactions. On PostgreSQL each is its own transaction on a pooled
- * connection. On SQLite there is one writer and every commit is an fsync
- * (`synchronous=FULL`), so transactions that arrive while a commit is running are grouped into
- * the next commit, each inside its own savepoint: one failing rolls back alone, and none is
- * reported done before the shared commit is on disk.
+ * connection. On SQLite there is one writer and every durable commit costs an fsync, so
+ * transactions that arrive while a commit (or its flush) is running are grouped into the next
+ * commit, each inside its own savepoint: one failing rolls back alone, and none is reported
+ * done before the shared commit is on disk.
  */
 export class TransactionRunner {
   #queue: Queued[] = [];
   #draining = false;
 
+  #wal: Promise<FileHandle> | undefined;
+  #flushed: Promise<void> = Promise.resolve();
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: DialectName,
+    private readonly walPath?: string,
     private readonly maxGroup = 256,
   ) {}
+
+  /**
+   * Makes every committed WAL frame durable. Runs on libuv's thread pool, so requests keep being
+   * parsed (and join the next group) while the disk flushes. Linux's fsync flushes the file's
+   * dirty pages whichever descriptor wrote them.
+   */
+  async #syncWal(): Promise<void> {
+    if (!this.walPath) return;
+    this.#wal ??= open(this.walPath, 'r');
+    await (await this.#wal).sync();
+  }
+
+  /** Closes the WAL handle (the database connection is closed by its owner). */
+  async close(): Promise<void> {
+    await this.#flushed;
+    const wal = this.#wal;
+    this.#wal = undefined;
+    if (wal) await (await wal).close();
+  }
 
   run<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
     if (this.dialect === 'postgres') return this.db.transaction().execute(work);
@@ -57,15 +81,24 @@ export class TransactionRunner {
           }
         });
       } catch (error) {
-        // The commit itself failed: nothing of this group is on disk.
+        // The commit failed: nothing of this group is on disk.
         for (const item of group) item.reject(error);
         continue;
       }
-      group.forEach((item, i) => {
-        const r = results[i]!;
-        if (r.ok) item.resolve(r.value);
-        else item.reject(r.error);
-      });
+      // Pipelined: the next group commits while this one's flush runs. Flushes are chained, and
+      // each flush covers every frame written before it, so groups are answered in order.
+      this.#flushed = this.#flushed.then(() => this.#syncWal());
+      void this.#flushed.then(
+        () =>
+          group.forEach((item, i) => {
+            const r = results[i]!;
+            if (r.ok) item.resolve(r.value);
+            else item.reject(r.error);
+          }),
+        // The flush failed: nothing of this group may be reported durable.
+        (error: unknown) => group.forEach((item) => item.reject(error)),
+      );
+      this.#flushed = this.#flushed.catch(() => {});
     }
     this.#draining = false;
   }
