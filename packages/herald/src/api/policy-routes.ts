@@ -72,7 +72,10 @@ export const policyRoutes: FastifyPluginAsyncTypebox<{ policy: ActivePolicy }> =
     },
     async (req, reply) => {
       const p = requireRole(req, 'change the policy', 'admin');
-      const result = await policy.activate(req.body.source, req.body.filename ?? 'policy.yaml', p.keyId);
+      const result = await policy.activate(req.body.source, req.body.filename ?? 'policy.yaml', p.keyId, {
+        tenantId: p.tenantId,
+        role: p.role,
+      });
       if (!result.ok) {
         const e = result.error;
         return reply.code(e.statusCode).send({
@@ -102,20 +105,18 @@ export const policyRoutes: FastifyPluginAsyncTypebox<{ policy: ActivePolicy }> =
       if (Number.isNaN(at.getTime()))
         throw new HeraldError('HERALD_ERR_API_VALIDATION', { detail: 'at is not a date' });
       const country = recipient.kind === 'phone' ? countryOf(recipient.address) : undefined;
-      const decision = policy
-        .current()
-        .decide(
-          {
-            tenantId: p.tenantId,
-            apiKeyId: p.keyId,
-            classification: b.classification,
-            retention: b.retention ?? 'standard',
-            labels: b.labels ?? {},
-            recipient,
-          },
-          { ...(country ? { country } : {}), capabilities: {}, ...b.recipient } as never,
-          at,
-        );
+      const decision = policy.current().decide(
+        {
+          tenantId: p.tenantId,
+          apiKeyId: p.keyId,
+          classification: b.classification,
+          retention: b.retention ?? 'standard',
+          labels: b.labels ?? {},
+          recipient,
+        },
+        { ...(country ? { country } : {}), capabilities: {}, ...b.recipient } as never,
+        at,
+      );
       return {
         decision: JSON.parse(JSON.stringify(decision)) as unknown,
         explanation: explainDecision(decision),

@@ -12,6 +12,11 @@ export const AUDIT_ACTIONS = [
   'journal.export.approve',
   'journal.export.run',
   'journal.shred',
+  // Exceptions on a message's path, recorded by the policy engine's decision or the route.
+  'message.blocked',
+  'message.escalated',
+  'message.fell_back',
+  'message.notice_instead_of_content',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

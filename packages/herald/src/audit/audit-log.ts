@@ -24,27 +24,39 @@ export class AuditLog {
   }
 
   /** Records `event` in the caller's transaction; returns the event id. */
-  async record(
+  record(
     trx: Transaction<Database> | Kysely<Database>,
     event: AuditEvent,
     now = Date.now(),
   ): Promise<string> {
-    const row: AuditRow = {
-      id: monotonicId('aud'),
-      tenant_id: event.tenantId ?? event.actor.tenantId ?? null,
-      actor: event.actor.id,
-      actor_role: event.actor.role,
-      action: event.action,
-      target: event.target,
-      details: JSON.stringify(event.details ?? {}),
-      at: now,
-    };
-    await trx
-      .insertInto('audit_events')
-      .values({ ...row, leaf_hash: Buffer.from(auditLeafHash(row)), leaf_index: null })
-      .execute();
-    return row.id;
+    return recordAudit(trx, event, now);
   }
+}
+
+/**
+ * Appends one audit event in the caller's transaction (the action and its audit entry commit
+ * together). The sequencer later integrates it into the audit log's tree.
+ */
+export async function recordAudit(
+  trx: Transaction<Database> | Kysely<Database>,
+  event: AuditEvent,
+  now = Date.now(),
+): Promise<string> {
+  const row: AuditRow = {
+    id: monotonicId('aud'),
+    tenant_id: event.tenantId ?? event.actor.tenantId ?? null,
+    actor: event.actor.id,
+    actor_role: event.actor.role,
+    action: event.action,
+    target: event.target,
+    details: JSON.stringify(event.details ?? {}),
+    at: now,
+  };
+  await trx
+    .insertInto('audit_events')
+    .values({ ...row, leaf_hash: Buffer.from(auditLeafHash(row)), leaf_index: null })
+    .execute();
+  return row.id;
 }
 
 function auditQueue(dialect: DialectName): LeafQueue {

@@ -1,5 +1,7 @@
 import { isHeraldError } from '../errors/index.ts';
 import { keysCommand, migrateCommand, tenantsCommand } from './admin-commands.ts';
+import { policyExplainCommand, policyTestCommand, nodePolicyCliIo } from '../policy/index.ts';
+import { journalExportCommand, journalVerifyCommand } from './journal-commands.ts';
 import { sendCommand } from './send-command.ts';
 import { serveCommand, simulatorCommand } from './serve-commands.ts';
 
@@ -12,10 +14,14 @@ usage: herald <command> [options]
   simulator [--port N]           the carrier simulator's SMSC on its own
   migrate                        bring the database schema up to date
   tenants create <name> | list
-  keys create --tenant <name> --role sender|admin|auditor [--name <label>]
+  keys create --tenant <name> --role sender|admin|auditor|compliance [--name <label>]
   keys list --tenant <name>
   keys revoke --tenant <name> <key-id>
   send --to <recipient> --text <text> [--classification internal] [--no-follow]
+  policy test <policy.yaml> <cases.yaml>     run a policy's test cases; non-zero on any failure
+  policy explain <policy.yaml> [message]     the decision and its trace for one message
+  journal verify [--log journal|audit]       check every leaf, proof and checkpoint (or an export)
+  journal export request|approve|run         four-eyes e-discovery export (compliance role)
 
 Configuration comes from the environment: PORT, HERALD_DATABASE_URL, HERALD_DATA_DIR,
 HERALD_SMPP_URL, HERALD_MASTER_KEY (see README).`;
@@ -40,6 +46,23 @@ export async function main(argv: string[]): Promise<number> {
         return await keysCommand(rest, out);
       case 'send':
         return await sendCommand(rest, out);
+      case 'policy': {
+        const [sub, ...args] = rest;
+        if (sub === 'test') return await policyTestCommand(args, nodePolicyCliIo);
+        if (sub === 'explain') return await policyExplainCommand(args, nodePolicyCliIo);
+        process.stderr.write('usage: herald policy test <policy> <cases> | explain <policy> <message>\n');
+        return 2;
+      }
+      case 'journal': {
+        const [sub, ...args] = rest;
+        const io = { stdout: out, stderr: process.stderr, env: process.env };
+        if (sub === 'verify') return await journalVerifyCommand(args, io);
+        if (sub === 'export') return await journalExportCommand(args, io);
+        process.stderr.write(
+          'usage: herald journal verify [options] | export request|approve|run [options]\n',
+        );
+        return 2;
+      }
       case undefined:
       case 'help':
       case '--help':

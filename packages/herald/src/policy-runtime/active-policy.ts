@@ -2,6 +2,7 @@ import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import type { Kysely } from 'kysely';
 import { checkPolicy, loadPolicy, type CompiledPolicy, type PolicyCheckResult } from '../policy/index.ts';
 import type { PolicyEngine } from '../policy/decision.ts';
+import { recordAudit } from '../audit/audit-log.ts';
 import type { Database } from '../storage/schema.ts';
 
 /** The policy Herald ships and uses when none is configured. */
@@ -61,6 +62,7 @@ export class ActivePolicy {
     source: string,
     filename: string,
     by: Activator,
+    actor: { tenantId?: string; role: string } = { role: 'operator' },
     now = Date.now(),
   ): Promise<PolicyCheckResult> {
     const result = checkPolicy(source, { filename });
@@ -68,18 +70,31 @@ export class ActivePolicy {
     const policy: CompiledPolicy = result.policy;
     if (policy.version === this.#policy.version) return result;
     const seq = this.#seq + 1;
-    await this.db
-      .insertInto('policy_versions')
-      .values({
-        seq,
-        version: policy.version,
-        name: policy.name,
-        source,
-        filename,
-        activated_by: by,
-        activated_at: now,
-      })
-      .execute();
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('policy_versions')
+        .values({
+          seq,
+          version: policy.version,
+          name: policy.name,
+          source,
+          filename,
+          activated_by: by,
+          activated_at: now,
+        })
+        .execute();
+      // Every change is on the audit record, with who made it.
+      await recordAudit(
+        trx,
+        {
+          actor: { id: by, role: actor.role, ...(actor.tenantId ? { tenantId: actor.tenantId } : {}) },
+          action: 'policy.change',
+          target: policy.version,
+          details: { name: policy.name, from: this.#policy.version, filename },
+        },
+        now,
+      );
+    });
     this.#seq = seq;
     this.#policy = policy;
     return result;

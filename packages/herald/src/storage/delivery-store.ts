@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { recordAudit } from '../audit/audit-log.ts';
 import type { DialectName } from './connect.ts';
 import type { Receipt } from '../channels/channel-adapter.ts';
 import { nextMove, type Move, type RouteEvent } from '../delivery/route-machine.ts';
@@ -94,6 +95,20 @@ export class DeliveryStore {
         },
         a.started_at,
       );
+      if (a.content_kind === 'notice') {
+        // The recipient gets a content-free notice on this step, not the message: an exception on the record.
+        await recordAudit(
+          trx,
+          {
+            actor: { id: 'route', role: 'policy' },
+            action: 'message.notice_instead_of_content',
+            target: m.id,
+            tenantId: m.tenant_id,
+            details: { step: a.step, channel: a.channel, tier: a.tier },
+          },
+          a.started_at,
+        );
+      }
       if (m.status !== 'sending')
         await setStatus(trx, m, 'sending', { step: a.step, channel: a.channel }, a.started_at);
     });

@@ -4,6 +4,7 @@ import { newJobId, type MessageId } from '../ids.ts';
 import type { Decision } from '../policy/decision.ts';
 import type { AttemptsTable, Database, MessageEventsTable, MessagesTable, ReceiptsTable } from './schema.ts';
 import type { Database as BetterSqlite } from 'better-sqlite3';
+import { recordAudit } from '../audit/audit-log.ts';
 import type { DialectName } from './connect.ts';
 import { insertRows } from './insert-rows.ts';
 import type { TransactionRunner } from './transaction-runner.ts';
@@ -162,6 +163,19 @@ export class MessageStore {
         await insertRows(trx, this.dialect, 'idempotency_keys', rows, this.raw);
       }
       for (const m of fresh) {
+        if (m.status === 'blocked' || m.status === 'escalated') {
+          await recordAudit(
+            trx,
+            {
+              actor: { id: `policy:${m.decision.policyVersion}`, role: 'policy' },
+              action: m.status === 'blocked' ? 'message.blocked' : 'message.escalated',
+              target: m.id,
+              tenantId: m.tenantId,
+              details: { rule: m.decision.rule, reason: m.decision.reasons[0] ?? null },
+            },
+            m.createdAt,
+          );
+        }
         if (m.status !== 'accepted') {
           await enqueueWebhooks(
             trx,

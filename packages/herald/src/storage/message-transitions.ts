@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import type { MessageStatus } from '../delivery/message-status.ts';
 import type { Move } from '../delivery/route-machine.ts';
 import type { Decision, Trigger } from '../policy/decision.ts';
+import { recordAudit } from '../audit/audit-log.ts';
 import type { MessageRow } from './message-store.ts';
 import { job } from './message-store.ts';
 import type { Database } from './schema.ts';
@@ -118,6 +119,23 @@ export async function applyMove(
     .insertInto('jobs')
     .values(job('send', m.id, m.tenant_id, now))
     .execute();
+  await recordAudit(
+    trx,
+    {
+      actor: { id: `policy:${decision.policyVersion}`, role: 'policy' },
+      action: 'message.fell_back',
+      target: m.id,
+      tenantId: m.tenant_id,
+      details: {
+        trigger: move.trigger,
+        reason: move.reason,
+        fromStep: from,
+        toStep: to,
+        toChannel: next.channel,
+      },
+    },
+    now,
+  );
   return { fellBackFrom: from };
 }
 

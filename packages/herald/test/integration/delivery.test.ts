@@ -35,6 +35,8 @@ describe('delivery through the SMPP simulator', () => {
       worker: true,
       sandbox: true,
       logger: pino({ level: 'silent' }),
+      // The built-in SMS-only policy: these tests are about the SMPP path's own outcomes.
+      policy: builtinPolicy,
     });
     auth = { authorization: `Bearer ${gw.sandboxKey}` };
   });

@@ -51,14 +51,27 @@ for (const { db, name } of testDatabases()) {
         for (const step of ['accepted', 'sending', 'attempt', 'sent', 'receipt', 'delivered']) {
           assert.match(sent.out, new RegExp(step), `the timeline shows ${step}`);
         }
-        assert.match(sent.out, /DELIVRD/);
+        // The shipped default policy tries RCS first (sandbox numbers are on RCS), then SMS.
+        assert.match(sent.out, /rule everyday-messages/);
+        assert.match(sent.out, /channel=rcs/);
 
-        const never = await run(['send', '--to', '+15550000002', '--text', 'into the void'], {
+        // Not on RCS: the route falls back to SMS, which the SMSC delivers over SMPP.
+        const sms = await run(['send', '--to', '+15550000102', '--text', 'no RCS here'], {
           ...env,
           HERALD_URL: server.url,
         });
-        assert.equal(never.code, 1, 'a message that is not delivered exits non-zero');
-        assert.match(never.out, /undelivered/);
+        assert.equal(sms.code, 0, sms.out);
+        assert.match(sms.out, /fell_back\s.*trigger=unsupported/);
+        assert.match(sms.out, /channel=sms/);
+        assert.match(sms.out, /DELIVRD/);
+
+        // Restricted content with no secure channel for a phone number: only notices may go out.
+        const restricted = await run(
+          ['send', '--to', '+15550000102', '--text', 'canary-restricted', '--classification', 'restricted'],
+          { ...env, HERALD_URL: server.url },
+        );
+        assert.match(restricted.out, /content=notice/);
+        assert.doesNotMatch(restricted.out, /content=full/);
       } finally {
         await kill(server.child, 'SIGTERM');
         await opened.dispose().catch(() => {});
