@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'data/**', '**/dist/**', 'scripts/**/*.mjs', 'eslint.config.js'] },
+  { ignores: ['**/node_modules/**', 'data/**', '**/dist/**', '**/*.mjs', 'eslint.config.js', '.tmp/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -134,7 +134,6 @@ for (const { db, name } of testDatabases()) {
       const m = newMessage(a);
       await store.messages.acceptBatch([m]);
       const row = (await store.messages.get(a, m.id))!;
-      const [job] = (await store.jobs.claim('w', 1000, 10_000)).filter((j) => j.ref === m.id);
       await store.delivery.startAttempt(
         row,
         {
