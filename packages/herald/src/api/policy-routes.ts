@@ -4,7 +4,8 @@ import { CLASSIFICATIONS } from '../policy/decision.ts';
 import { explainDecision } from '../policy/index.ts';
 import type { ActivePolicy } from '../policy-runtime/active-policy.ts';
 import { HeraldError } from '../errors/index.ts';
-import { parseRecipient, countryOf } from '../messages/recipient.ts';
+import { parseRecipient } from '../messages/recipient.ts';
+import { countryOfNumber as countryOf } from '../policy/country.ts';
 import { requireRole } from './auth.ts';
 
 const literals = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));

@@ -8,7 +8,8 @@ import type { MessageStatus } from '../delivery/message-status.ts';
 import type { MessageRow } from '../storage/message-store.ts';
 import type { MessageStore } from '../storage/message-store.ts';
 import type { AcceptQueue } from './accept-queue.ts';
-import { countryOf, parseRecipient } from './recipient.ts';
+import { countryOfNumber } from '../policy/country.ts';
+import { parseRecipient } from './recipient.ts';
 
 /** A send request after schema validation. */
 export interface SendRequest {
@@ -63,7 +64,7 @@ export class AcceptService {
     }
     const labels = req.labels ?? {};
     const ctx: RecipientContext = {
-      ...(recipient.kind === 'phone' ? { country: countryOf(recipient.address) } : {}),
+      ...(recipient.kind === 'phone' ? { country: countryOfNumber(recipient.address) } : {}),
       capabilities: recipient.kind === 'phone' ? { sms: true } : {},
     } as RecipientContext;
     const decision = this.deps.policy().decide(

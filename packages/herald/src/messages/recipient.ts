@@ -16,39 +16,3 @@ export function parseRecipient(to: string): { kind: RecipientKind; address: stri
   if (EMAIL.test(to)) return { kind: 'email', address: to.toLowerCase() };
   throw new HeraldError('HERALD_ERR_MESSAGE_INVALID_RECIPIENT');
 }
-
-/** Country calling codes for the countries a default install is most likely to see. */
-const CALLING_CODES: ReadonlyArray<readonly [string, string]> = [
-  ['1', 'US'],
-  ['44', 'GB'],
-  ['33', 'FR'],
-  ['49', 'DE'],
-  ['34', 'ES'],
-  ['39', 'IT'],
-  ['31', 'NL'],
-  ['32', 'BE'],
-  ['41', 'CH'],
-  ['43', 'AT'],
-  ['45', 'DK'],
-  ['46', 'SE'],
-  ['47', 'NO'],
-  ['353', 'IE'],
-  ['351', 'PT'],
-  ['358', 'FI'],
-  ['48', 'PL'],
-  ['61', 'AU'],
-  ['64', 'NZ'],
-  ['81', 'JP'],
-  ['91', 'IN'],
-  ['55', 'BR'],
-  ['52', 'MX'],
-];
-
-/** The country of an E.164 number when its calling code is known (longest prefix wins). */
-export function countryOf(e164: string): string | undefined {
-  let best: readonly [string, string] | undefined;
-  for (const entry of CALLING_CODES) {
-    if (e164.startsWith(`+${entry[0]}`) && (!best || entry[0].length > best[0].length)) best = entry;
-  }
-  return best?.[1];
-}

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { newJobId } from '../ids.ts';
 import type { DialectName } from './connect.ts';
 import type { Database } from './schema.ts';
 import type { TransactionRunner } from './transaction-runner.ts';
@@ -16,6 +17,29 @@ export interface Job {
   readonly data: string | null;
   readonly attempts: number;
   readonly runAt: number;
+}
+
+/** A new outbox row, due at `runAt`. `data` is JSON for timers. */
+export function newJobRow(
+  kind: JobKind,
+  ref: string,
+  tenantId: string,
+  runAt: number,
+  data: string | null = null,
+  now = runAt,
+) {
+  return {
+    id: newJobId(),
+    kind,
+    ref,
+    tenant_id: tenantId,
+    data,
+    run_at: runAt,
+    attempts: 0,
+    lease_owner: null,
+    lease_until: null,
+    created_at: now,
+  };
 }
 
 /**

@@ -1,12 +1,13 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { MessageStatus } from '../delivery/message-status.ts';
-import { newJobId, type MessageId } from '../ids.ts';
+import type { MessageId } from '../ids.ts';
 import type { Decision } from '../policy/decision.ts';
 import type { AttemptsTable, Database, MessageEventsTable, MessagesTable, ReceiptsTable } from './schema.ts';
 import type { Database as BetterSqlite } from 'better-sqlite3';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { DialectName } from './connect.ts';
 import { insertRows } from './insert-rows.ts';
+import { newJobRow } from './job-store.ts';
 import type { TransactionRunner } from './transaction-runner.ts';
 import { statusEvent } from './message-transitions.ts';
 import { enqueueWebhooks } from './webhook-store.ts';
@@ -146,7 +147,7 @@ export class MessageStore {
           trx,
           this.dialect,
           'jobs',
-          sendable.map((m) => job('send', m.id, m.tenantId, m.createdAt)),
+          sendable.map((m) => newJobRow('send', m.id, m.tenantId, m.createdAt)),
           this.raw,
         );
       }
@@ -239,19 +240,4 @@ export class MessageStore {
       .executeTakeFirst();
     return { message, sealed: c?.sealed };
   }
-}
-
-export function job(kind: string, ref: string, tenantId: string, now: number, data: string | null = null) {
-  return {
-    id: newJobId(),
-    kind,
-    ref,
-    tenant_id: tenantId,
-    data,
-    run_at: now,
-    attempts: 0,
-    lease_owner: null,
-    lease_until: null,
-    created_at: now,
-  };
 }

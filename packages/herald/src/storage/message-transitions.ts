@@ -4,7 +4,7 @@ import type { Move } from '../delivery/route-machine.ts';
 import type { Decision, Trigger } from '../policy/decision.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { MessageRow } from './message-store.ts';
-import { job } from './message-store.ts';
+import { newJobRow } from './job-store.ts';
 import type { Database } from './schema.ts';
 import { enqueueWebhooks } from './webhook-store.ts';
 
@@ -117,7 +117,7 @@ export async function applyMove(
   );
   await trx
     .insertInto('jobs')
-    .values(job('send', m.id, m.tenant_id, now))
+    .values(newJobRow('send', m.id, m.tenant_id, now))
     .execute();
   await recordAudit(
     trx,
@@ -153,9 +153,7 @@ export async function scheduleStepTimers(trx: Tx, m: MessageRow, sentAt: number)
   });
   await trx
     .insertInto('jobs')
-    .values(
-      timers.map((t) => ({ ...job('timer', m.id, m.tenant_id, t.at, JSON.stringify(t.data)), run_at: t.at })),
-    )
+    .values(timers.map((t) => newJobRow('timer', m.id, m.tenant_id, t.at, JSON.stringify(t.data), sentAt)))
     .execute();
 }
 

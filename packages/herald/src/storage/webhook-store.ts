@@ -1,5 +1,6 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import { newJobId, newWebhookId, type TenantId } from '../ids.ts';
+import { newWebhookId, type TenantId } from '../ids.ts';
+import { newJobRow } from './job-store.ts';
 import type { Database, WebhookDeliveriesTable } from './schema.ts';
 import type { TransactionRunner } from './transaction-runner.ts';
 
@@ -57,19 +58,7 @@ export async function enqueueWebhooks(
   await trx.insertInto('webhook_deliveries').values(deliveries).execute();
   await trx
     .insertInto('jobs')
-    .values(
-      deliveries.map((d) => ({
-        id: newJobId(),
-        kind: 'webhook',
-        ref: d.id,
-        tenant_id: tenantId,
-        run_at: now,
-        attempts: 0,
-        lease_owner: null,
-        lease_until: null,
-        created_at: now,
-      })),
-    )
+    .values(deliveries.map((d) => newJobRow('webhook', d.id, tenantId, now)))
     .execute();
 }
 
@@ -184,17 +173,7 @@ export class WebhookStore {
       if (r.numUpdatedRows === 0n) return false;
       await trx
         .insertInto('jobs')
-        .values({
-          id: newJobId(),
-          kind: 'webhook',
-          ref: id,
-          tenant_id: tenantId,
-          run_at: now,
-          attempts: 0,
-          lease_owner: null,
-          lease_until: null,
-          created_at: now,
-        })
+        .values(newJobRow('webhook', id, tenantId, now))
         .execute();
       return true;
     });
