@@ -28,7 +28,16 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> = 
       const p = requireRole(req, 'read the audit record', 'admin', 'auditor', 'compliance');
       const q = req.query;
       const limit = q.limit ?? 50;
-      let sel = db.selectFrom('audit_events').selectAll().where('tenant_id', '=', p.tenantId);
+      // The tenant's own record, and deployment-wide policy changes (the policy applies to everyone).
+      let sel = db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where((eb) =>
+          eb.or([
+            eb('tenant_id', '=', p.tenantId),
+            eb.and([eb('tenant_id', 'is', null), eb('action', '=', 'policy.change')]),
+          ]),
+        );
       if (q.action) sel = sel.where('action', '=', q.action);
       if (q.target) sel = sel.where('target', '=', q.target);
       if (q.since) sel = sel.where('at', '>=', Date.parse(q.since));

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { HeraldError } from '../errors/index.ts';
 import type { AcceptService } from '../messages/accept-service.ts';
+import type { DeliveryStore } from '../storage/delivery-store.ts';
 import type { MessageStore } from '../storage/message-store.ts';
 import { requireRole } from './auth.ts';
 import { AcceptedMessage, ErrorBody, ListQuery, MessageParams, SendMessageBody } from './message-schemas.ts';
@@ -10,7 +11,8 @@ import { messageDetail, messageSummary } from './message-view.ts';
 export const messagesRoutes: FastifyPluginAsyncTypebox<{
   accept: AcceptService;
   messages: MessageStore;
-}> = async (app, { accept, messages }) => {
+  delivery: DeliveryStore;
+}> = async (app, { accept, messages, delivery }) => {
   app.post(
     '/v1/messages',
     {
@@ -70,6 +72,30 @@ export const messagesRoutes: FastifyPluginAsyncTypebox<{
       };
     },
   );
+
+  for (const verdict of ['release', 'reject'] as const) {
+    app.post(
+      `/v1/messages/:id/${verdict}`,
+      {
+        schema: {
+          summary:
+            verdict === 'release'
+              ? 'Release an escalated message along its route'
+              : 'Reject an escalated message',
+          tags: ['messages'],
+          params: MessageParams,
+        },
+      },
+      async (req) => {
+        const p = requireRole(req, 'review escalated messages', 'admin', 'compliance');
+        if (!(await delivery.review(p.tenantId, req.params.id, verdict, { id: p.keyId, role: p.role }))) {
+          throw new HeraldError('HERALD_ERR_MESSAGE_NOT_ESCALATED', { id: req.params.id });
+        }
+        const m = await messages.get(p.tenantId, req.params.id);
+        return { id: req.params.id, status: m?.status };
+      },
+    );
+  }
 };
 
 function encodeCursor(createdAt: number, id: string): string {

@@ -74,7 +74,11 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
 
   await app.register(healthRoutes, { ready: deps.readiness });
-  await app.register(messagesRoutes, { accept: deps.accept, messages: deps.store.messages });
+  await app.register(messagesRoutes, {
+    accept: deps.accept,
+    messages: deps.store.messages,
+    delivery: deps.store.delivery,
+  });
   await app.register(webhookRoutes, { webhooks: deps.store.webhooks, box: deps.box });
   await app.register(providerRoutes, { adapters: deps.adapters ?? new Map() });
   if (deps.policy) await app.register(policyRoutes, { policy: deps.policy });

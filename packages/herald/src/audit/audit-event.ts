@@ -17,6 +17,8 @@ export const AUDIT_ACTIONS = [
   'message.escalated',
   'message.fell_back',
   'message.notice_instead_of_content',
+  'message.released',
+  'message.rejected',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -69,6 +69,11 @@ export const ERRORS = {
     message: 'Unknown retention class {retention}',
   },
   HERALD_ERR_MESSAGE_NOT_FOUND: { status: 404, reason: 'not_found', message: 'Message {id} not found' },
+  HERALD_ERR_MESSAGE_NOT_ESCALATED: {
+    status: 409,
+    reason: 'conflict',
+    message: 'Message {id} is not waiting for review',
+  },
   HERALD_ERR_MESSAGE_INVALID_CURSOR: {
     status: 400,
     reason: 'invalid',

@@ -16,6 +16,7 @@ import {
   type TimerData,
 } from './message-transitions.ts';
 import type { AttemptsTable, Database } from './schema.ts';
+import { newJobRow } from './job-store.ts';
 import type { TransactionRunner } from './transaction-runner.ts';
 
 /** What the worker should do after a transition outside the database (e.g. revoke on RCS). */
@@ -228,6 +229,49 @@ export class DeliveryStore {
     await this.tx.run(async (trx) => {
       const m = await current(trx, id);
       if (m.finished_at === null) await finish(trx, m, status, data, now);
+    });
+  }
+
+  /**
+   * A reviewer's verdict on an escalated message: `release` sends it along its route, `reject`
+   * ends it as blocked (its content destroyed). Both are on the audit record with who decided.
+   * Returns false when the tenant has no such message waiting for review.
+   */
+  async review(
+    tenantId: string,
+    id: string,
+    verdict: 'release' | 'reject',
+    actor: { id: string; role: string },
+    now = Date.now(),
+  ): Promise<boolean> {
+    return this.tx.run(async (trx) => {
+      const m = await trx
+        .selectFrom('messages')
+        .selectAll()
+        .where('id', '=', id)
+        .where('tenant_id', '=', tenantId)
+        .executeTakeFirst();
+      if (!m || m.status !== 'escalated' || m.finished_at !== null) return false;
+      await recordAudit(
+        trx,
+        {
+          actor: { ...actor, tenantId },
+          action: verdict === 'release' ? 'message.released' : 'message.rejected',
+          target: id,
+          tenantId,
+        },
+        now,
+      );
+      if (verdict === 'reject') {
+        await finish(trx, m, 'blocked', { reviewer: actor.id, reason: 'rejected in review' }, now);
+        return true;
+      }
+      await setStatus(trx, m, 'accepted', { reviewer: actor.id, reason: 'released in review' }, now);
+      await trx
+        .insertInto('jobs')
+        .values(newJobRow('send', m.id, m.tenant_id, now))
+        .execute();
+      return true;
     });
   }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -130,5 +130,109 @@ describe('policy lifecycle and the audit record', () => {
     ]);
     assert.equal(JSON.stringify(audit).includes('canary'), false);
     assert.equal((await inject('GET', '/v1/audit', sender)).statusCode, 403);
+  });
+});
+
+describe('escalation and the watched policy file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'herald-escalate-'));
+  const policyFile = join(dir, 'policy.yaml');
+  const escalating = (reason: string) =>
+    `version: 1\nname: review-all\nrules:\n  - name: review\n    when: { labels: { review: "yes" }, classification: [public, internal] }\n    escalate:\n      reason: ${reason}\n      route:\n        - channel: sms\n  - name: rest\n    when: { classification: [public, internal] }\n    allow:\n      route:\n        - channel: sms\n`;
+  let gw: Gateway;
+  let admin: Record<string, string>;
+
+  before(async () => {
+    writeFileSync(policyFile, escalating('a human looks first'));
+    const config = loadConfig({ HERALD_DATA_DIR: dir, PORT: '0', HERALD_POLICY_FILE: policyFile });
+    gw = await startGateway({
+      config,
+      api: true,
+      worker: true,
+      sandbox: true,
+      logger: pino({ level: 'silent' }),
+    });
+    admin = { authorization: `Bearer ${gw.sandboxKey}` };
+  });
+  after(async () => {
+    await gw.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const send = async () => {
+    const res = await gw.app!.inject({
+      method: 'POST',
+      url: '/v1/messages',
+      headers: admin,
+      payload: {
+        to: '+15550000001',
+        content: { text: 'needs review' },
+        classification: 'internal',
+        labels: { review: 'yes' },
+      },
+    });
+    assert.equal(res.json().status, 'escalated');
+    return res.json().id as string;
+  };
+  const status = async (id: string) =>
+    (await gw.app!.inject({ method: 'GET', url: `/v1/messages/${id}`, headers: admin })).json()
+      .status as string;
+
+  it('holds an escalated message until a reviewer releases or rejects it, on the record', async () => {
+    const held = await send();
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(await status(held), 'escalated', 'nothing is sent while held');
+    const released = await gw.app!.inject({
+      method: 'POST',
+      url: `/v1/messages/${held}/release`,
+      headers: admin,
+    });
+    assert.equal(released.statusCode, 200, released.body);
+    await eventually(
+      async () => ((await status(held)) === 'delivered' ? true : undefined),
+      10_000,
+      'delivery after release',
+    );
+    const again = await gw.app!.inject({
+      method: 'POST',
+      url: `/v1/messages/${held}/release`,
+      headers: admin,
+    });
+    assert.equal(again.json().error.code, 'HERALD_ERR_MESSAGE_NOT_ESCALATED');
+
+    const rejected = await send();
+    await gw.app!.inject({ method: 'POST', url: `/v1/messages/${rejected}/reject`, headers: admin });
+    assert.equal(await status(rejected), 'blocked');
+    const audit = (await gw.app!.inject({ method: 'GET', url: '/v1/audit?limit=200', headers: admin })).json()
+      .data as Array<{
+      action: string;
+      target: string;
+    }>;
+    assert.ok(audit.some((a) => a.action === 'message.escalated' && a.target === held));
+    assert.ok(audit.some((a) => a.action === 'message.released' && a.target === held));
+    assert.ok(audit.some((a) => a.action === 'message.rejected' && a.target === rejected));
+  });
+
+  it('activates a changed policy file that passes its checks, and keeps the old one otherwise', async () => {
+    const first = (await gw.app!.inject({ method: 'GET', url: '/v1/policy', headers: admin })).json().version;
+    writeFileSync(policyFile, 'rules: [ broken');
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal(
+      (await gw.app!.inject({ method: 'GET', url: '/v1/policy', headers: admin })).json().version,
+      first,
+    );
+    writeFileSync(policyFile, escalating('changed reason'));
+    const next = await eventually(
+      async () => {
+        const v = (await gw.app!.inject({ method: 'GET', url: '/v1/policy', headers: admin })).json().version;
+        return v !== first ? v : undefined;
+      },
+      5000,
+      'the new version',
+    );
+    assert.match(next, /^sha256:/);
+    const audit = (
+      await gw.app!.inject({ method: 'GET', url: '/v1/audit?action=policy.change', headers: admin })
+    ).json().data;
+    assert.equal(audit[0].actor, `file:${policyFile}`);
   });
 });
