@@ -13,6 +13,7 @@ import { sendError, toHeraldError } from './error-handler.ts';
 import { healthRoutes } from './health-routes.ts';
 import { messagesRoutes } from './messages-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
+import { usageRoutes } from './usage-routes.ts';
 import { policyRoutes } from './policy-routes.ts';
 import { providerRoutes } from './provider-routes.ts';
 import { webhookRoutes } from './webhook-routes.ts';
@@ -83,5 +84,6 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(providerRoutes, { adapters: deps.adapters ?? new Map() });
   if (deps.policy) await app.register(policyRoutes, { policy: deps.policy });
   await app.register(auditRoutes, { db: deps.store.conn.db });
+  await app.register(usageRoutes, { db: deps.store.conn.db });
   return app;
 }

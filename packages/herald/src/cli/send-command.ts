@@ -29,6 +29,8 @@ export async function sendCommand(argv: string[], out: (s: string) => void): Pro
       'idempotency-key': { type: 'string' },
       url: { type: 'string' },
       key: { type: 'string' },
+      // Following is the default; `--follow` is accepted for scripts that say so explicitly.
+      follow: { type: 'boolean', default: true },
       'no-follow': { type: 'boolean', default: false },
       'timeout-s': { type: 'string', default: '120' },
     },

@@ -181,3 +181,24 @@ describe('fallback scenarios through the simulator', () => {
     });
   });
 });
+
+describe('cost accounting', () => {
+  it('records the price of every attempt and totals it per channel for the tenant', async () => {
+    await withGateway(rcsThenSmsNotice, async (send, gw) => {
+      await send('+15550000103'); // RCS attempt, then an SMS notice
+      const usage = (
+        await gw.app!.inject({
+          method: 'GET',
+          url: '/v1/usage',
+          headers: { authorization: `Bearer ${gw.sandboxKey}` },
+        })
+      ).json() as { channels: Array<{ channel: string; attempts: number; cost: number }>; total: number };
+      const by = Object.fromEntries(usage.channels.map((c) => [c.channel, c]));
+      assert.equal(by.rcs!.attempts, 1);
+      assert.equal(by.sms!.attempts, 1);
+      assert.equal(by.rcs!.cost, 0.005, 'the default RCS price');
+      assert.equal(by.sms!.cost, 0.0075, 'the default SMS price');
+      assert.equal(usage.total, 0.0125);
+    });
+  });
+});
