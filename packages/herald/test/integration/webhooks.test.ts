@@ -83,9 +83,17 @@ describe('customer webhooks', () => {
       ),
     );
 
-    const deliveries = (
-      await h.app.inject({ method: 'GET', url: '/v1/webhooks/deliveries', headers: auth })
-    ).json().data;
+    // The receiver has answered; Herald records the outcome right after.
+    const deliveries = await eventually(
+      async () => {
+        const d = (
+          await h.app.inject({ method: 'GET', url: '/v1/webhooks/deliveries', headers: auth })
+        ).json().data;
+        return d[0]?.status === 'delivered' ? d : undefined;
+      },
+      10_000,
+      'the delivery to be recorded',
+    );
     assert.equal(deliveries[0].status, 'delivered');
     assert.equal(deliveries[0].attempts, 3, 'two 503s, then success');
 
