@@ -14,6 +14,7 @@ import { AcceptQueue } from './messages/accept-queue.ts';
 import { AcceptService } from './messages/accept-service.ts';
 import type { PolicyEngine } from './policy/decision.ts';
 import { ActivePolicy, SHIPPED_DEFAULT_POLICY } from './policy-runtime/active-policy.ts';
+import { openRecordLogs } from './journal/record-logs.ts';
 import { ensureSandboxTenant } from './sandbox/sandbox-tenant.ts';
 import { startSimulator, type SimulatorHandle } from './simulator/control/start-simulator.ts';
 import type { SmscHandle } from './simulator/smsc/smsc-server.ts';
@@ -56,7 +57,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const box = new SecretBox(loadMasterKey(config.masterKey, config.dataDir, local));
   const closers: Array<() => Promise<unknown>> = [() => store.close()];
   const closeAll = async () => {
-    for (const c of closers.reverse()) await c().catch((err: unknown) => log.error({ err }, 'close failed'));
+    // Idempotent: each part closes once, the last started first.
+    for (const c of closers.splice(0).reverse())
+      await c().catch((err: unknown) => log.error({ err }, 'close failed'));
   };
 
   try {
@@ -86,6 +89,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         );
     }
 
+    const logs = await openRecordLogs(store, config.dataDir, process.env, local);
+
     let dispatcher: Dispatcher | undefined;
     if (opts.worker) {
       dispatcher = new Dispatcher(
@@ -108,8 +113,22 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           rateCaps: config.rateCaps,
         },
         log.child({ part: 'worker' }),
+        logs.journal,
       );
       dispatcher.start();
+      // The sequencers: integrate captured leaves into the trees and sign checkpoints.
+      let sequencing = false;
+      const sequencer = setInterval(() => {
+        if (sequencing) return;
+        sequencing = true;
+        Promise.all([logs.journal.log.sequenceAll(), logs.audit.log.sequenceAll()])
+          .catch((err: unknown) =>
+            log.error({ err: { code: (err as { code?: string }).code } }, 'sequencing failed'),
+          )
+          .finally(() => (sequencing = false));
+      }, 1000);
+      sequencer.unref();
+      closers.push(async () => clearInterval(sequencer));
       closers.push(() => dispatcher!.stop());
     }
 
@@ -148,6 +167,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         accept,
         box,
         adapters,
+        logs,
         ...(active ? { policy: active } : {}),
         logger: log.child({ part: 'api' }),
         readiness: async () => {

@@ -4,6 +4,7 @@ import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/typ
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Channel, ChannelAdapter } from '../channels/channel-adapter.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
+import type { RecordLogs } from '../journal/record-logs.ts';
 import type { ActivePolicy } from '../policy-runtime/active-policy.ts';
 import { HeraldError } from '../errors/index.ts';
 import type { AcceptService } from '../messages/accept-service.ts';
@@ -13,6 +14,7 @@ import { sendError, toHeraldError } from './error-handler.ts';
 import { healthRoutes } from './health-routes.ts';
 import { messagesRoutes } from './messages-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
+import { tlogRoutes } from './tlog-routes.ts';
 import { usageRoutes } from './usage-routes.ts';
 import { policyRoutes } from './policy-routes.ts';
 import { providerRoutes } from './provider-routes.ts';
@@ -27,6 +29,8 @@ export interface ApiDeps {
   /** A pino logger (Fastify's `loggerInstance`); none when absent. */
   readonly logger?: FastifyBaseLogger;
   readonly bodyLimit?: number;
+  /** The journal and audit logs, whose checkpoints and proofs are public. */
+  readonly logs?: RecordLogs;
   /** The policy in force, when it can be changed through the API. */
   readonly policy?: ActivePolicy;
   /** Channel adapters that take provider webhooks (RBM events, DSNs). */
@@ -34,7 +38,7 @@ export interface ApiDeps {
 }
 
 /** Paths served without an API key. */
-const PUBLIC = /^\/(healthz|readyz|openapi\.json|docs|v1\/providers)(\/|$|\?)/;
+const PUBLIC = /^\/(healthz|readyz|openapi\.json|docs|v1\/providers|v1\/tlog)(\/|$|\?)/;
 
 /** Builds the HTTP API: one Fastify plugin per route group, OpenAPI 3.1 from the same schemas. */
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
@@ -85,5 +89,6 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   if (deps.policy) await app.register(policyRoutes, { policy: deps.policy });
   await app.register(auditRoutes, { db: deps.store.conn.db });
   await app.register(usageRoutes, { db: deps.store.conn.db });
+  if (deps.logs) await app.register(tlogRoutes, { logs: deps.logs });
   return app;
 }

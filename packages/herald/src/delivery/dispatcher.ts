@@ -9,7 +9,9 @@ import type { TimerData } from '../storage/message-transitions.ts';
 import type { Store } from '../storage/store.ts';
 import type { WebhookSender } from '../webhooks/webhook-sender.ts';
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
+import type { Journal } from '../journal/journal.ts';
 import { addressFor } from './channel-address.ts';
+import { captureBeforeSend } from './journal-capture.ts';
 import type { PriceTable } from './price-table.ts';
 import { ThroughputLimiter } from './throughput-limiter.ts';
 
@@ -55,6 +57,8 @@ export class Dispatcher {
     private readonly webhooks: WebhookSender,
     private readonly opts: DispatcherOptions,
     private readonly log: DispatcherLogger,
+    /** Where `journal: sealed` messages are captured before they are sent. */
+    private readonly journal?: Journal,
   ) {
     this.limiters = new Map(
       Object.entries(opts.rateCaps).map(([channel, cap]) => [channel as Channel, new ThroughputLimiter(cap)]),
@@ -186,6 +190,9 @@ export class Dispatcher {
     try {
       // A notice step never carries content: its text comes from the policy, not the sender.
       const body = step.content === 'notice' ? (step.notice ?? '') : sealed && this.box.open(sealed, m.id);
+      if (decision.journal === 'sealed' && this.journal && sealed) {
+        await captureBeforeSend(this.store, this.journal, m, this.box.open(sealed, m.id), decision);
+      }
       if (body === undefined) {
         throw new HeraldError('HERALD_ERR_CHANNEL_REJECTED', {
           channel: step.channel,
