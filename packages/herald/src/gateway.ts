@@ -89,7 +89,12 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         );
     }
 
-    const logs = await openRecordLogs(store, config.dataDir, process.env, local);
+    const logs = await openRecordLogs(store, config.dataDir, process.env, local || opts.sandbox);
+    if (!logs)
+      log.warn(
+        {},
+        'no archive or log signer keys: messages a policy journals `sealed` will fail, not be sent unjournaled',
+      );
 
     let dispatcher: Dispatcher | undefined;
     if (opts.worker) {
@@ -113,7 +118,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           rateCaps: config.rateCaps,
         },
         log.child({ part: 'worker' }),
-        logs.journal,
+        logs?.journal,
       );
       dispatcher.start();
       // The sequencers: integrate captured leaves into the trees and sign checkpoints.
@@ -121,7 +126,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       const sequencer = setInterval(() => {
         if (sequencing) return;
         sequencing = true;
-        Promise.all([logs.journal.log.sequenceAll(), logs.audit.log.sequenceAll()])
+        Promise.all([logs?.journal.log.sequenceAll(), logs?.audit.log.sequenceAll()])
           .catch((err: unknown) =>
             log.error({ err: { code: (err as { code?: string }).code } }, 'sequencing failed'),
           )
@@ -167,7 +172,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         accept,
         box,
         adapters,
-        logs,
+        ...(logs ? { logs } : {}),
         ...(active ? { policy: active } : {}),
         logger: log.child({ part: 'api' }),
         readiness: async () => {

@@ -189,9 +189,13 @@ export class Dispatcher {
     );
     try {
       // A notice step never carries content: its text comes from the policy, not the sender.
-      const body = step.content === 'notice' ? (step.notice ?? '') : sealed && this.box.open(sealed, m.id);
-      if (decision.journal === 'sealed' && this.journal && sealed) {
-        await captureBeforeSend(this.store, this.journal, m, this.box.open(sealed, m.id), decision);
+      const content = sealed && this.box.open(sealed, m.id);
+      const body = step.content === 'notice' ? (step.notice ?? '') : content;
+      if (decision.journal === 'sealed' && content !== undefined) {
+        // Fail closed: a message that must be journaled is never sent unjournaled.
+        if (!this.journal)
+          throw new HeraldError('HERALD_ERR_JOURNAL_ARCHIVE_KEY', { detail: 'no journal on this worker' });
+        await captureBeforeSend(this.store, this.journal, m, content, decision);
       }
       if (body === undefined) {
         throw new HeraldError('HERALD_ERR_CHANNEL_REJECTED', {

@@ -27,7 +27,11 @@ export async function openRecordLogs(
   dataDir: string,
   env: NodeJS.ProcessEnv,
   local: boolean,
-): Promise<RecordLogs> {
+): Promise<RecordLogs | undefined> {
+  const configured =
+    env.HERALD_ARCHIVE_PUBLIC_KEY && env.HERALD_JOURNAL_SIGNER_KEY && env.HERALD_AUDIT_SIGNER_KEY;
+  // Scaled out without keys: no journal here, and messages that must be journaled fail closed.
+  if (!configured && !local) return undefined;
   const prefix = env.HERALD_LOG_ORIGIN_PREFIX ?? 'herald.local';
   const archive = env.HERALD_ARCHIVE_PUBLIC_KEY
     ? archivePublicKeyFromBase64(env.HERALD_ARCHIVE_PUBLIC_KEY)
