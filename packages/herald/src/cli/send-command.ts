@@ -2,8 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
-
-const FINAL = new Set(['delivered', 'undelivered', 'failed', 'expired', 'blocked']);
+import { FINAL_STATUSES, type MessageStatus } from '../delivery/message-status.ts';
 
 interface TimelineEntry {
   at: string;
@@ -89,7 +88,8 @@ export async function sendCommand(argv: string[], out: (s: string) => void): Pro
       out(`  ${at}  ${type.padEnd(14)} ${(status ?? '').padEnd(12)} ${extra}`);
     }
     shown = m.timeline.length;
-    if (FINAL.has(m.status)) return m.status === 'delivered' ? 0 : 1;
+    if (FINAL_STATUSES.has(m.status as MessageStatus))
+      return m.status === 'delivered' || m.status === 'read' ? 0 : 1;
     if (Date.now() > deadline) {
       process.stderr.write(`still ${m.status} after ${values['timeout-s']} s\n`);
       return 1;
