@@ -2,7 +2,9 @@ import { Type } from '@fastify/type-provider-typebox';
 import { CLASSIFICATIONS } from '../policy/decision.ts';
 import { MESSAGE_STATUSES } from '../delivery/message-status.ts';
 
-const literals = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
+/** A TypeBox union of string literals, from an `as const` tuple. */
+export const literals = <T extends readonly string[]>(values: T) =>
+  Type.Union(values.map((v) => Type.Literal(v)));
 
 /** Bounds on every input, so no request can make the gateway store or parse without limit. */
 export const LIMITS = {

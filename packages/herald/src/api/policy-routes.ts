@@ -7,8 +7,7 @@ import { HeraldError } from '../errors/index.ts';
 import { parseRecipient } from '../messages/recipient.ts';
 import { countryOfNumber as countryOf } from '../policy/country.ts';
 import { requireRole } from './auth.ts';
-
-const literals = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
+import { literals } from './message-schemas.ts';
 
 const ExplainBody = Type.Object(
   {

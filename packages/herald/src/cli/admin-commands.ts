@@ -3,20 +3,11 @@ import { generateApiKey } from '../api/api-key.ts';
 import { loadConfig } from '../config.ts';
 import { HeraldError } from '../errors/index.ts';
 import { ROLES, type Role } from '../storage/tenant-store.ts';
-import { Store } from '../storage/store.ts';
-
-async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await Store.open(loadConfig().databaseUrl);
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
+import { withStore } from './with-store.ts';
 
 /** `herald migrate`. */
 export async function migrateCommand(out: (s: string) => void): Promise<number> {
-  await withStore(async () => {});
+  await withStore(loadConfig().databaseUrl, async () => {});
   out('Database schema is up to date.');
   return 0;
 }
@@ -24,7 +15,7 @@ export async function migrateCommand(out: (s: string) => void): Promise<number> 
 /** `herald tenants create <name>` and `herald tenants list`. */
 export async function tenantsCommand(argv: string[], out: (s: string) => void): Promise<number> {
   const [sub, name] = argv;
-  return withStore(async (store) => {
+  return withStore(loadConfig().databaseUrl, async (store) => {
     if (sub === 'create' && name) {
       const t = await store.tenants.createTenant(name);
       out(`${t.id}\t${t.name}`);
@@ -52,7 +43,7 @@ export async function keysCommand(argv: string[], out: (s: string) => void): Pro
     process.stderr.write('--tenant <name> is required\n');
     return 2;
   }
-  return withStore(async (store) => {
+  return withStore(loadConfig().databaseUrl, async (store) => {
     const tenant = await store.tenants.findTenantByName(values.tenant!);
     if (!tenant) throw new HeraldError('HERALD_ERR_TENANT_NOT_FOUND', { id: values.tenant! });
     if (sub === 'create') {

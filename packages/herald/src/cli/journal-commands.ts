@@ -14,7 +14,8 @@ import {
   type ProgressStream,
   type VerifyReport,
 } from '../journal/index.ts';
-import { Store } from '../storage/store.ts';
+import type { Store } from '../storage/store.ts';
+import { withStore } from './with-store.ts';
 import { parseVerifierKey } from '../tlog/index.ts';
 
 /** Where the journal commands write: lines to stdout, progress bars and errors to stderr. */
@@ -26,15 +27,6 @@ export interface JournalCliIo {
 
 const defaultOrigin = (env: JournalCliIo['env'], kind: LogKind): string =>
   (kind === 'journal' ? env?.HERALD_JOURNAL_ORIGIN : env?.HERALD_AUDIT_ORIGIN) ?? `herald.local/${kind}`;
-
-async function withStore<T>(url: string, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await Store.open(url);
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
 
 /** The acting user: the API key given with `--api-key` or `HERALD_API_KEY`, looked up by hash. */
 async function actorFromKey(store: Store, key: string | undefined): Promise<AuditActor> {
