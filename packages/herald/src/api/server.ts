@@ -72,10 +72,12 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     ),
   );
 
-  const auth = new Authenticator(deps.store.tenants);
+  const auth = new Authenticator(deps.store.tenants, deps.store.devices);
   app.addHook('onRequest', async (req) => {
     if (PUBLIC.test(req.url)) return;
-    req.principal = await auth.authenticate(req);
+    const caller = await auth.authenticate(req);
+    if ('device' in caller) req.device = caller.device;
+    else req.principal = caller.principal;
   });
 
   await app.register(healthRoutes, { ready: deps.readiness });

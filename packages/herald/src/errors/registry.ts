@@ -52,10 +52,15 @@ export const ERRORS = {
     message: 'An API key is required (Authorization: Bearer <key>)',
   },
   HERALD_ERR_AUTH_INVALID: { status: 401, reason: 'unauthorized', message: 'The API key is not valid' },
+  HERALD_ERR_DEVICE_INACTIVE: {
+    status: 403,
+    reason: 'forbidden',
+    message: 'The device is {status}; suspended and revoked devices are refused',
+  },
   HERALD_ERR_AUTH_FORBIDDEN: {
     status: 403,
     reason: 'forbidden',
-    message: 'The API key role {role} may not {action}',
+    message: 'The caller ({role}) may not {action}',
   },
   // --- messages
   HERALD_ERR_MESSAGE_INVALID_RECIPIENT: {

@@ -7,6 +7,8 @@ import { HeraldError } from '../errors/index.ts';
 import { initial } from './migrations/0001-initial.ts';
 import { tlogJournal } from './migrations/0002-tlog-journal.ts';
 import { policyVersions } from './migrations/0003-policy-versions.ts';
+import { devices } from './migrations/0004-devices.ts';
+import { secureChannel } from './migrations/0005-secure-channel.ts';
 import type { Database } from './schema.ts';
 import { cachingSqliteDatabase } from './sqlite-statement-cache.ts';
 
@@ -71,6 +73,8 @@ export async function migrate(conn: Connection): Promise<string[]> {
         '0001-initial': initial(conn.dialect),
         '0002-tlog-journal': tlogJournal(conn.dialect),
         '0003-policy-versions': policyVersions(),
+        '0004-devices': devices(conn.dialect),
+        '0005-secure-channel': secureChannel(conn.dialect),
       }),
   };
   const { error, results } = await new Migrator({ db: conn.db, provider }).migrateToLatest();

@@ -1,10 +1,12 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { KeysTables } from './schema-keys.ts';
+import type { SecureTables } from './schema-secure.ts';
 
 /**
  * The tables Herald keeps, as Kysely sees them. Times are integer milliseconds since the epoch
  * (both dialects store them exactly); JSON values are text, parsed by the store.
  */
-export interface Database {
+export interface Database extends KeysTables, SecureTables {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
   messages: MessagesTable;
@@ -38,7 +40,7 @@ export interface PolicyVersionsTable {
   activated_at: Millis;
 }
 
-type Millis = ColumnType<number, number, number>;
+export type Millis = ColumnType<number, number, number>;
 
 export interface TenantsTable {
   id: string;

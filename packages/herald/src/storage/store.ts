@@ -1,5 +1,6 @@
 import { connect, migrate, type Connection } from './connect.ts';
 import { DeliveryStore } from './delivery-store.ts';
+import { DeviceStore } from './device-store.ts';
 import { JobStore } from './job-store.ts';
 import { MessageStore } from './message-store.ts';
 import { TenantStore } from './tenant-store.ts';
@@ -16,6 +17,7 @@ export class Store {
   readonly delivery: DeliveryStore;
   readonly jobs: JobStore;
   readonly webhooks: WebhookStore;
+  readonly devices: DeviceStore;
   /** Runs a transaction (grouped with others into one commit on SQLite). */
   readonly tx: TransactionRunner;
 
@@ -27,6 +29,7 @@ export class Store {
     this.delivery = new DeliveryStore(conn.db, tx, conn.dialect);
     this.jobs = new JobStore(conn.db, conn.dialect, tx);
     this.webhooks = new WebhookStore(conn.db, tx);
+    this.devices = new DeviceStore(conn.db);
   }
 
   /** Opens and migrates the database at `url`. */
