@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Channel, ChannelAdapter, ReceiptSink } from './channels/channel-adapter.ts';
+import type { Channel, ChannelAdapter, InboundSink, ReceiptSink } from './channels/channel-adapter.ts';
 import { EmailAdapter } from './channels/email/email-adapter.ts';
 import { RbmAdapter } from './channels/rcs/rbm-adapter.ts';
 import { SmppAdapter } from './channels/sms/smpp-adapter.ts';
@@ -15,10 +15,11 @@ import type { SimulatorHandle } from './simulator/control/start-simulator.ts';
 export function buildAdapters(
   config: Config,
   sim: SimulatorHandle | undefined,
-  onReceipt: ReceiptSink,
+  sinks: { readonly onReceipt: ReceiptSink; readonly onInbound: InboundSink },
   log: Logger,
   opts: { worker: boolean },
 ): Map<Channel, ChannelAdapter> {
+  const { onReceipt, onInbound } = sinks;
   const adapters = new Map<Channel, ChannelAdapter>();
   const smpp =
     config.smpp ??
@@ -30,7 +31,10 @@ export function buildAdapters(
       sourceAddr: 'Herald',
     });
   if (opts.worker && smpp) {
-    adapters.set('sms', new SmppAdapter({ ...smpp, onReceipt, logger: log.child({ part: 'smpp' }) }));
+    adapters.set(
+      'sms',
+      new SmppAdapter({ ...smpp, onReceipt, onInbound, logger: log.child({ part: 'smpp' }) }),
+    );
   }
   const rbm =
     config.rbm ??
@@ -40,7 +44,8 @@ export function buildAdapters(
       accessToken: sim.rbm.token,
       clientToken: sim.rbm.clientToken,
     });
-  if (rbm) adapters.set('rcs', new RbmAdapter({ ...rbm, onReceipt, logger: log.child({ part: 'rbm' }) }));
+  if (rbm)
+    adapters.set('rcs', new RbmAdapter({ ...rbm, onReceipt, onInbound, logger: log.child({ part: 'rbm' }) }));
   const smtp =
     config.smtp ??
     (sim && {

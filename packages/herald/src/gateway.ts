@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { buildApi } from './api/server.ts';
-import type { Receipt } from './channels/channel-adapter.ts';
+import type { InboundEvent, Receipt } from './channels/channel-adapter.ts';
+import { InboundStore } from './inbound/inbound-store.ts';
 import { buildAdapters } from './channel-setup.ts';
 import type { Config } from './config.ts';
 import { loadMasterKey } from './crypto/master-key.ts';
@@ -77,7 +78,12 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }
 
     const onReceipt = (r: Receipt) => store.delivery.recordReceipt(r).then(() => undefined);
-    const adapters = buildAdapters(config, sim, onReceipt, log, { worker: opts.worker });
+    const inbound = new InboundStore(store.conn.db, store.tx, box);
+    const onInbound = async (e: InboundEvent) => {
+      const outcome = await inbound.record(e);
+      if (outcome.kind === 'unmatched') log.warn({ channel: e.channel }, 'a reply matched no sent message');
+    };
+    const adapters = buildAdapters(config, sim, { onReceipt, onInbound }, log, { worker: opts.worker });
     for (const [channel, adapter] of adapters) {
       closers.push(() => adapter.close());
       // Not awaited: adapters reconnect on their own, and sends wait or fail retryably meanwhile.
@@ -172,6 +178,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         accept,
         box,
         adapters,
+        inbound,
         ...(logs ? { logs } : {}),
         ...(active ? { policy: active } : {}),
         logger: log.child({ part: 'api' }),

@@ -7,11 +7,13 @@ import type { SecretBox } from '../crypto/secret-box.ts';
 import type { RecordLogs } from '../journal/record-logs.ts';
 import type { ActivePolicy } from '../policy-runtime/active-policy.ts';
 import { HeraldError } from '../errors/index.ts';
+import type { InboundStore } from '../inbound/inbound-store.ts';
 import type { AcceptService } from '../messages/accept-service.ts';
 import type { Store } from '../storage/store.ts';
 import { Authenticator } from './auth.ts';
 import { sendError, toHeraldError } from './error-handler.ts';
 import { healthRoutes } from './health-routes.ts';
+import { inboundRoutes } from './inbound-routes.ts';
 import { messagesRoutes } from './messages-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { tlogRoutes } from './tlog-routes.ts';
@@ -35,6 +37,8 @@ export interface ApiDeps {
   readonly policy?: ActivePolicy;
   /** Channel adapters that take provider webhooks (RBM events, DSNs). */
   readonly adapters?: ReadonlyMap<Channel, ChannelAdapter>;
+  /** Replies from recipients, readable by their tenant. */
+  readonly inbound?: InboundStore;
 }
 
 /** Paths served without an API key. */
@@ -92,5 +96,6 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(auditRoutes, { db: deps.store.conn.db });
   await app.register(usageRoutes, { db: deps.store.conn.db });
   if (deps.logs) await app.register(tlogRoutes, { logs: deps.logs });
+  if (deps.inbound) await app.register(inboundRoutes, { inbound: deps.inbound });
   return app;
 }

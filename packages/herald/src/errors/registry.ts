@@ -57,6 +57,7 @@ export const ERRORS = {
     reason: 'forbidden',
     message: 'The device is {status}; suspended and revoked devices are refused',
   },
+  HERALD_ERR_INBOUND_NOT_FOUND: { status: 404, reason: 'not_found', message: 'Reply {id} not found' },
   HERALD_ERR_AUTH_FORBIDDEN: {
     status: 403,
     reason: 'forbidden',

@@ -9,6 +9,7 @@ import { tlogJournal } from './migrations/0002-tlog-journal.ts';
 import { policyVersions } from './migrations/0003-policy-versions.ts';
 import { devices } from './migrations/0004-devices.ts';
 import { secureChannel } from './migrations/0005-secure-channel.ts';
+import { inbound } from './migrations/0006-inbound.ts';
 import type { Database } from './schema.ts';
 import { cachingSqliteDatabase } from './sqlite-statement-cache.ts';
 
@@ -75,6 +76,7 @@ export async function migrate(conn: Connection): Promise<string[]> {
         '0003-policy-versions': policyVersions(),
         '0004-devices': devices(conn.dialect),
         '0005-secure-channel': secureChannel(conn.dialect),
+        '0006-inbound': inbound(),
       }),
   };
   const { error, results } = await new Migrator({ db: conn.db, provider }).migrateToLatest();

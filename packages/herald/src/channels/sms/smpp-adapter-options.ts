@@ -1,4 +1,4 @@
-import type { ReceiptSink } from '../channel-adapter.ts';
+import type { InboundSink, ReceiptSink } from '../channel-adapter.ts';
 import type { ReconnectBackoff } from './reconnect-backoff.ts';
 import type { SmppConnector } from './smpp-wire.ts';
 
@@ -44,6 +44,8 @@ export interface SmppAdapterOptions {
   readonly reconnect?: Partial<ReconnectBackoff>;
   /** Where parsed delivery receipts go; the SMSC is acknowledged once the promise resolves. */
   readonly onReceipt: ReceiptSink;
+  /** Where replies (mobile-originated messages) go; without it they are acknowledged and dropped. */
+  readonly onInbound?: InboundSink;
   readonly logger?: SmppLogger;
   /** Opens the TCP session; tests may pass a fake. Default: the `smpp` package. */
   readonly connect?: SmppConnector;

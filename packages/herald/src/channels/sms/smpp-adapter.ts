@@ -63,7 +63,12 @@ export class SmppAdapter implements ChannelAdapter {
     this.#backoff = { ...DEFAULT_RECONNECT_BACKOFF, ...options.reconnect };
     this.#window = new SubmitWindow(options.windowSize ?? SMPP_ADAPTER_DEFAULTS.windowSize);
     this.#buildFields = buildSubmitFields(options);
-    this.#intake = new ReceiptIntake(options.onReceipt, this.#log, () => this.#checkIdle());
+    this.#intake = new ReceiptIntake(
+      options.onReceipt,
+      this.#log,
+      () => this.#checkIdle(),
+      options.onInbound,
+    );
   }
 
   /** Submits waiting for a response right now (for metrics and tests). */

@@ -151,7 +151,7 @@ export function receiptFromDeliverSm(pdu: DeliverSmFields, now: Date = new Date(
 }
 
 /** The package decodes short_message to `{ message, udh? }`; accept raw forms too. */
-function messageText(value: unknown): string | undefined {
+export function messageText(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (Buffer.isBuffer(value)) return value.toString('latin1');
   if (typeof value === 'object' && value !== null && 'message' in value) {

@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { InboundEvent } from '../../src/channels/channel-adapter.ts';
+import { SecretBox } from '../../src/crypto/secret-box.ts';
+import { InboundStore } from '../../src/inbound/inbound-store.ts';
+import type { Store } from '../../src/storage/store.ts';
+import { testDatabases } from '../support/databases.ts';
+import { newMessage, twoTenants } from '../support/fixtures.ts';
+import { kill, startHeraldProcess } from '../support/herald-process.ts';
+
+const reply = (over: Partial<InboundEvent> = {}): InboundEvent => ({
+  channel: 'rcs',
+  kind: 'text',
+  from: '+15550000123',
+  providerEventId: `um-${randomBytes(6).toString('hex')}`,
+  text: 'canary-reply-7f3e',
+  at: new Date(),
+  ...over,
+});
+
+for (const { db, name } of testDatabases()) {
+  describe(`inbound replies: ${name}`, { skip: db ? false : 'HERALD_TEST_PG_URL is not set' }, () => {
+    let store: Store;
+    let dispose: () => Promise<void>;
+    let inbound: InboundStore;
+    before(async () => {
+      ({ store, dispose } = await db!.open());
+      inbound = new InboundStore(store.conn.db, store.tx, new SecretBox(randomBytes(32)));
+    });
+    after(() => dispose());
+
+    async function sentOn(tenant: string, to: string, channel: string) {
+      const m = newMessage(tenant, { recipient: to });
+      await store.messages.acceptBatch([m]);
+      await store.conn.db
+        .insertInto('attempts')
+        .values({
+          id: `att_${randomBytes(6).toString('hex')}`,
+          message_id: m.id,
+          tenant_id: tenant,
+          step: 0,
+          channel,
+          tier: 'transport',
+          content_kind: 'full',
+          provider_message_id: null,
+          status: 'sent',
+          error_code: null,
+          cost_micros: 0,
+          started_at: Date.now(),
+          finished_at: null,
+        })
+        .execute();
+      return m.id;
+    }
+
+    it('gives a reply to the tenant whose message the sender last got on that channel, once', async () => {
+      const [a, b] = await twoTenants(store);
+      await store.webhooks.createEndpoint(
+        a,
+        'http://127.0.0.1:1/hook',
+        'sealed',
+        `whk_${randomBytes(6).toString('hex')}`,
+      );
+      await sentOn(b, '+15550000123', 'rcs');
+      const latest = await sentOn(a, '+15550000123', 'rcs');
+      await sentOn(b, '+15550000123', 'sms'); // another channel: not the conversation
+
+      const event = reply();
+      const first = await inbound.record(event);
+      assert.equal(first.kind, 'recorded');
+      assert.deepEqual(await inbound.record(event), { kind: 'duplicate' }, 'a redelivery is recorded once');
+
+      const got = await inbound.get(a, (first as { id: string }).id);
+      assert.equal(got?.inReplyTo, latest);
+      assert.equal(got?.text, 'canary-reply-7f3e');
+      assert.equal(await inbound.get(b, (first as { id: string }).id), undefined, 'tenants are isolated');
+
+      const hooks = (await store.webhooks.listDeliveries(a)).filter(
+        (d) => d.event_type === 'message.received',
+      );
+      assert.equal(hooks.length, 1);
+      assert.ok(!hooks[0]!.payload.includes('canary'), 'the webhook names the reply, not its text');
+      const rows = await store.conn.db.selectFrom('inbound_messages').selectAll().execute();
+      assert.ok(!JSON.stringify(rows).includes('canary'), 'the text is sealed at rest');
+    });
+
+    it('keeps nothing for typing indicators or replies from addresses never written to', async () => {
+      assert.deepEqual(await inbound.record(reply({ from: '+15550000999' })), { kind: 'unmatched' });
+      assert.deepEqual(await inbound.record(reply({ kind: 'typing' })), { kind: 'ignored' });
+    });
+  });
+}
+
+describe('inbound replies through the sandbox', () => {
+  let dir: string;
+  let server: Awaited<ReturnType<typeof startHeraldProcess>>;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'herald-inbound-'));
+    server = await startHeraldProcess({ HERALD_DATA_DIR: dir }, ['serve', '--sandbox']);
+  });
+  after(async () => {
+    await kill(server.child, 'SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('turns an RCS user tapping a suggestion into a reply the sender can read', async () => {
+    const key = readFileSync(join(dir, 'sandbox.key'), 'utf8').trim();
+    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const sent = await fetch(`${server.url}/v1/messages`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        to: '+15550000108',
+        content: { text: 'Shall we?' },
+        classification: 'internal',
+      }),
+    });
+    assert.equal(sent.status, 202);
+    const { id } = (await sent.json()) as { id: string };
+    let items: { id: string; inReplyTo: string; kind: string; channel: string }[] = [];
+    for (let i = 0; i < 100 && items.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      items = (
+        (await (await fetch(`${server.url}/v1/inbound`, { headers })).json()) as { items: typeof items }
+      ).items;
+    }
+    assert.equal(items.length, 1, 'the sandbox number replies once');
+    assert.deepEqual(
+      { inReplyTo: items[0]!.inReplyTo, kind: items[0]!.kind, channel: items[0]!.channel },
+      { inReplyTo: id, kind: 'suggestion', channel: 'rcs' },
+    );
+    const one = (await (
+      await fetch(`${server.url}/v1/inbound/${items[0]!.id}`, { headers })
+    ).json()) as Record<string, unknown>;
+    assert.equal(one['text'], 'Yes');
+    assert.equal(one['postbackData'], 'yes');
+    const missing = await fetch(`${server.url}/v1/inbound/inb_nope`, { headers });
+    assert.equal(missing.status, 404);
+    assert.equal(
+      ((await missing.json()) as { error: { code: string } }).error.code,
+      'HERALD_ERR_INBOUND_NOT_FOUND',
+    );
+  });
+});
