@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Channel, ChannelAdapter, InboundSink, ReceiptSink } from './channels/channel-adapter.ts';
 import { EmailAdapter } from './channels/email/email-adapter.ts';
+import { PushAdapter } from './channels/push/push-adapter.ts';
 import { RbmAdapter } from './channels/rcs/rbm-adapter.ts';
 import { SmppAdapter } from './channels/sms/smpp-adapter.ts';
 import type { Config } from './config.ts';
@@ -57,5 +58,17 @@ export function buildAdapters(
     });
   if (smtp)
     adapters.set('email', new EmailAdapter({ ...smtp, onReceipt, logger: log.child({ part: 'smtp' }) }));
+  // Push is wired to the simulator only: production APNs/FCM credentials are not configurable yet.
+  if (sim) {
+    const { url: origin, ca, credentials } = sim.push;
+    adapters.set(
+      'push',
+      new PushAdapter({
+        apns: { origin, ca, ...credentials.apns, privateKey: credentials.apns.privateKey! },
+        fcm: { origin, ca, ...credentials.fcm },
+        logger: log.child({ part: 'push' }),
+      }),
+    );
+  }
   return adapters;
 }

@@ -172,6 +172,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         box,
         retentionClasses: new Set(config.retentionClasses),
         defaultRetention: config.defaultRetention,
+        contacts: store.contacts,
       });
       app = await buildApi({
         store,

@@ -12,6 +12,7 @@ import type { AcceptService } from '../messages/accept-service.ts';
 import type { Store } from '../storage/store.ts';
 import { Authenticator } from './auth.ts';
 import { sendError, toHeraldError } from './error-handler.ts';
+import { contactsRoutes } from './contacts-routes.ts';
 import { healthRoutes } from './health-routes.ts';
 import { inboundRoutes } from './inbound-routes.ts';
 import { messagesRoutes } from './messages-routes.ts';
@@ -97,5 +98,6 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(usageRoutes, { db: deps.store.conn.db });
   if (deps.logs) await app.register(tlogRoutes, { logs: deps.logs });
   if (deps.inbound) await app.register(inboundRoutes, { inbound: deps.inbound });
+  await app.register(contactsRoutes, { contacts: deps.store.contacts });
   return app;
 }

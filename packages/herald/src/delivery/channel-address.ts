@@ -1,11 +1,37 @@
 import type { Channel } from '../channels/channel-adapter.ts';
+import type { Contact } from '../contacts/contact-store.ts';
+
+/** The prefix that names a Herald user as a recipient: `user:alice` is user `alice`. */
+export const USER_PREFIX = 'user:';
+
+/** The user id a `user:` recipient names. */
+export const userIdOf = (recipient: string): string => recipient.slice(USER_PREFIX.length);
 
 /**
  * The address a channel needs for a recipient, or undefined when the recipient has none on
  * that channel (which the route treats as `unsupported`). Phone channels take E.164 numbers,
- * email takes addresses; the secure channel and push address Herald users.
+ * email takes addresses; a Herald user is reached through the directory (`contact`): its phone,
+ * email or newest push token, and the secure channel addresses the user itself.
  */
-export function addressFor(channel: Channel, recipient: string, kind: string): string | undefined {
+export function addressFor(
+  channel: Channel,
+  recipient: string,
+  kind: string,
+  contact?: Contact,
+): string | undefined {
+  if (kind === 'user') {
+    switch (channel) {
+      case 'sms':
+      case 'rcs':
+        return contact?.phone ?? undefined;
+      case 'email':
+        return contact?.email ?? undefined;
+      case 'push':
+        return contact?.push[0];
+      case 'secure':
+        return recipient;
+    }
+  }
   switch (channel) {
     case 'sms':
     case 'rcs':
@@ -14,6 +40,6 @@ export function addressFor(channel: Channel, recipient: string, kind: string): s
       return kind === 'email' ? recipient : undefined;
     case 'push':
     case 'secure':
-      return kind === 'user' ? recipient : undefined;
+      return undefined;
   }
 }

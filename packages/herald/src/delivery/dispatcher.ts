@@ -10,7 +10,7 @@ import type { Store } from '../storage/store.ts';
 import type { WebhookSender } from '../webhooks/webhook-sender.ts';
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
 import type { Journal } from '../journal/journal.ts';
-import { addressFor } from './channel-address.ts';
+import { addressFor, userIdOf } from './channel-address.ts';
 import { captureBeforeSend } from './journal-capture.ts';
 import type { PriceTable } from './price-table.ts';
 import { ThroughputLimiter } from './throughput-limiter.ts';
@@ -155,7 +155,12 @@ export class Dispatcher {
     const decision = JSON.parse(m.decision) as Decision;
     const step = decision.route[m.route_step];
     const adapter = step && this.adapters.get(step.channel);
-    const to = step && addressFor(step.channel, m.recipient, m.recipient_kind);
+    // A user is reached through the directory as it is now, not as it was at accept time.
+    const contact =
+      step && m.recipient_kind === 'user'
+        ? await this.store.contacts.get(m.tenant_id, userIdOf(m.recipient))
+        : undefined;
+    const to = step && addressFor(step.channel, m.recipient, m.recipient_kind, contact);
     if (!step || !adapter || to === undefined || (adapter.canReach && !(await adapter.canReach(to)))) {
       // The route decides whether an unreachable step falls back or ends the message.
       const why = !step ? 'no step' : !adapter ? 'channel not configured' : 'recipient not reachable';

@@ -58,6 +58,12 @@ export const ERRORS = {
     message: 'The device is {status}; suspended and revoked devices are refused',
   },
   HERALD_ERR_INBOUND_NOT_FOUND: { status: 404, reason: 'not_found', message: 'Reply {id} not found' },
+  HERALD_ERR_CONTACT_NOT_FOUND: { status: 404, reason: 'not_found', message: 'Contact {userId} not found' },
+  HERALD_ERR_CONTACT_INVALID: {
+    status: 400,
+    reason: 'invalid',
+    message: 'The contact field {field} is not valid',
+  },
   HERALD_ERR_AUTH_FORBIDDEN: {
     status: 403,
     reason: 'forbidden',

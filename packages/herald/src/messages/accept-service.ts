@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Principal } from '../api/auth.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
+import type { Contact, ContactStore } from '../contacts/contact-store.ts';
+import { userIdOf } from '../delivery/channel-address.ts';
 import { HeraldError } from '../errors/index.ts';
 import { newMessageId, type MessageId } from '../ids.ts';
 import type { Classification, Decision, PolicyEngine, RecipientContext } from '../policy/decision.ts';
@@ -52,6 +54,8 @@ export class AcceptService {
       readonly policy: () => PolicyEngine;
       readonly box: SecretBox;
       readonly retentionClasses: ReadonlySet<string>;
+      /** The recipient directory, for messages to `user:` recipients. */
+      readonly contacts?: ContactStore;
       readonly defaultRetention: string;
     },
   ) {}
@@ -63,10 +67,13 @@ export class AcceptService {
       throw new HeraldError('HERALD_ERR_MESSAGE_UNKNOWN_RETENTION', { retention });
     }
     const labels = req.labels ?? {};
-    const ctx: RecipientContext = {
-      ...(recipient.kind === 'phone' ? { country: countryOfNumber(recipient.address) } : {}),
-      capabilities: recipient.kind === 'phone' ? { sms: true } : {},
-    } as RecipientContext;
+    const ctx =
+      recipient.kind === 'user'
+        ? contactContext(await this.deps.contacts?.get(principal.tenantId, userIdOf(recipient.address)))
+        : ({
+            ...(recipient.kind === 'phone' ? { country: countryOfNumber(recipient.address) } : {}),
+            capabilities: recipient.kind === 'phone' ? { sms: true } : {},
+          } as RecipientContext);
     const decision = this.deps.policy().decide(
       {
         tenantId: principal.tenantId,
@@ -152,4 +159,15 @@ function canonicalJson(v: unknown): string {
     .filter((k) => o[k] !== undefined)
     .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
     .join(',')}}`;
+}
+
+/** What the directory says about a user, as the policy sees it; unknown users are all unknown. */
+function contactContext(c: Contact | undefined): RecipientContext {
+  if (!c) return { capabilities: {} };
+  const country = c.phone ? countryOfNumber(c.phone) : undefined;
+  return {
+    ...(country === undefined ? {} : { country }),
+    capabilities: { sms: c.phone !== null, email: c.email !== null, push: c.push.length > 0 },
+    consent: c.consent,
+  };
 }

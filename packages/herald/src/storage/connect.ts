@@ -10,6 +10,7 @@ import { policyVersions } from './migrations/0003-policy-versions.ts';
 import { devices } from './migrations/0004-devices.ts';
 import { secureChannel } from './migrations/0005-secure-channel.ts';
 import { inbound } from './migrations/0006-inbound.ts';
+import { contacts } from './migrations/0007-contacts.ts';
 import type { Database } from './schema.ts';
 import { cachingSqliteDatabase } from './sqlite-statement-cache.ts';
 
@@ -77,6 +78,7 @@ export async function migrate(conn: Connection): Promise<string[]> {
         '0004-devices': devices(conn.dialect),
         '0005-secure-channel': secureChannel(conn.dialect),
         '0006-inbound': inbound(),
+        '0007-contacts': contacts(),
       }),
   };
   const { error, results } = await new Migrator({ db: conn.db, provider }).migrateToLatest();

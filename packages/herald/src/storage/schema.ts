@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { ContactsTables } from './schema-contacts.ts';
 import type { InboundTables } from './schema-inbound.ts';
 import type { KeysTables } from './schema-keys.ts';
 import type { SecureTables } from './schema-secure.ts';
@@ -7,7 +8,7 @@ import type { SecureTables } from './schema-secure.ts';
  * The tables Herald keeps, as Kysely sees them. Times are integer milliseconds since the epoch
  * (both dialects store them exactly); JSON values are text, parsed by the store.
  */
-export interface Database extends KeysTables, SecureTables, InboundTables {
+export interface Database extends KeysTables, SecureTables, InboundTables, ContactsTables {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
   messages: MessagesTable;

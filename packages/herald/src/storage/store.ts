@@ -1,3 +1,4 @@
+import { ContactStore } from '../contacts/contact-store.ts';
 import { connect, migrate, type Connection } from './connect.ts';
 import { DeliveryStore } from './delivery-store.ts';
 import { DeviceStore } from './device-store.ts';
@@ -18,6 +19,7 @@ export class Store {
   readonly jobs: JobStore;
   readonly webhooks: WebhookStore;
   readonly devices: DeviceStore;
+  readonly contacts: ContactStore;
   /** Runs a transaction (grouped with others into one commit on SQLite). */
   readonly tx: TransactionRunner;
 
@@ -30,6 +32,7 @@ export class Store {
     this.jobs = new JobStore(conn.db, conn.dialect, tx);
     this.webhooks = new WebhookStore(conn.db, tx);
     this.devices = new DeviceStore(conn.db);
+    this.contacts = new ContactStore(conn.db);
   }
 
   /** Opens and migrates the database at `url`. */

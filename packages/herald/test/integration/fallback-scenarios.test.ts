@@ -141,6 +141,45 @@ describe('fallback scenarios through the simulator', () => {
     });
   });
 
+  it('RCS accepted but not delivered in time: a push notice, then the SMS notice, to a user from the directory', async () => {
+    const route: RouteStep[] = [
+      { ...rcsThenSmsNotice[0]! },
+      {
+        channel: 'push',
+        tier: 'transport',
+        content: 'notice',
+        notice: NOTICE,
+        // Push providers send no receipts: no delivery within the window moves on.
+        fallbackOn: [{ on: 'unsupported' }, { on: 'failed' }, { on: 'undelivered_after', ms: 300 }],
+        belowMinimumTier: false,
+      },
+      rcsThenSmsNotice[1]!,
+    ];
+    await withGateway(route, async (send, gw) => {
+      const token = `apns:${'ab'.repeat(32)}`;
+      const put = await gw.app!.inject({
+        method: 'PUT',
+        url: '/v1/contacts/dana',
+        headers: { authorization: `Bearer ${gw.sandboxKey}` },
+        payload: { phone: '+15550000103', push: [token] },
+      });
+      assert.equal(put.statusCode, 200, put.body);
+      const d = await send('user:dana');
+      assert.equal(d.status, 'delivered');
+      assert.deepEqual(
+        d.attempts.map((a) => [a.channel, a.content]),
+        [
+          ['rcs', 'full'],
+          ['push', 'notice'],
+          ['sms', 'notice'],
+        ],
+      );
+      const pushed = gw.sim!.push.received();
+      assert.equal(pushed.length, 1, 'one push to the directory token');
+      assert.ok(!JSON.stringify(pushed).includes('canary'), 'the push carries no content');
+    });
+  });
+
   it('RCS outage: retries, then falls back on failure', async () => {
     await withGateway(rcsThenSmsNotice, async (send) => {
       const d = await send('+15550000106');
