@@ -22,6 +22,8 @@ export interface Config {
   /** How long a claimed job stays with its worker; a crashed worker's jobs return after this. */
   readonly leaseMs: number;
   readonly retentionClasses: readonly string[];
+  /** How often a worker crypto-shreds expired journal records (`HERALD_JOURNAL_RETENTION_INTERVAL_MS`). */
+  readonly journalRetentionIntervalMs: number;
   readonly defaultRetention: string;
   readonly simulatorProfile: string | undefined;
   /** The routing policy file (`HERALD_POLICY_FILE`), watched for changes; the shipped default otherwise. */
@@ -154,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerConcurrency: int(env, 'HERALD_WORKER_CONCURRENCY', 64, 1, 4096),
     leaseMs: int(env, 'HERALD_LEASE_MS', 60_000, 2_000, 3_600_000),
     retentionClasses: retention,
+    journalRetentionIntervalMs: int(env, 'HERALD_JOURNAL_RETENTION_INTERVAL_MS', 600_000, 1000, 86_400_000),
     defaultRetention,
     simulatorProfile: env.HERALD_SIMULATOR_PROFILE || undefined,
     policyFile: env.HERALD_POLICY_FILE || undefined,

@@ -15,6 +15,7 @@ import { AcceptQueue } from './messages/accept-queue.ts';
 import { AcceptService } from './messages/accept-service.ts';
 import type { PolicyEngine } from './policy/decision.ts';
 import { ActivePolicy, SHIPPED_DEFAULT_POLICY } from './policy-runtime/active-policy.ts';
+import { startRecordLoops } from './journal/record-loops.ts';
 import { openRecordLogs } from './journal/record-logs.ts';
 import { ensureSandboxTenant } from './sandbox/sandbox-tenant.ts';
 import { startSimulator, type SimulatorHandle } from './simulator/control/start-simulator.ts';
@@ -127,19 +128,19 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         logs?.journal,
       );
       dispatcher.start();
-      // The sequencers: integrate captured leaves into the trees and sign checkpoints.
-      let sequencing = false;
-      const sequencer = setInterval(() => {
-        if (sequencing) return;
-        sequencing = true;
-        Promise.all([logs?.journal.log.sequenceAll(), logs?.audit.log.sequenceAll()])
-          .catch((err: unknown) =>
-            log.error({ err: { code: (err as { code?: string }).code } }, 'sequencing failed'),
-          )
-          .finally(() => (sequencing = false));
-      }, 1000);
-      sequencer.unref();
-      closers.push(async () => clearInterval(sequencer));
+      // The sequencers and the retention job (integrate leaves, sign checkpoints, shred what expired).
+      if (logs) {
+        const loops = startRecordLoops(
+          logs,
+          {
+            db: store.conn.db,
+            dialect: store.dialect,
+            retentionEveryMs: config.journalRetentionIntervalMs,
+          },
+          log.child({ part: 'journal' }),
+        );
+        closers.push(() => loops.stop());
+      }
       closers.push(() => dispatcher!.stop());
     }
 

@@ -17,6 +17,7 @@ export {
 export type { KeyVault, KeyVaultOptions, OpenedEnvelope } from './key-vault.ts';
 export type { LeafQueue, PendingLeaf } from './leaf-queue.ts';
 export {
+  activeHolds,
   holdCovers,
   LegalHolds,
   type HoldableRecord,
@@ -39,7 +40,10 @@ export {
   parseRetentionDuration,
   type RetentionClasses,
 } from './retention.ts';
-export { expireJournalRecords, type ExpiryResult } from './retention-job.ts';
+export { expireJournalRecords, type ExpiryResult, type RetentionJobDeps } from './retention-job.ts';
+export { lockRetention } from './retention-lock.ts';
+export { runPeriodically, type PeriodicTask } from './periodic-task.ts';
+export { startRecordLoops, type RecordLoopsLogger, type RecordLoopsOptions } from './record-loops.ts';
 export { subjectHash } from './subject-hash.ts';
 export { tableLeafQueue } from './table-leaf-queue.ts';
 export { TransparencyLog, type SequenceResult, type TransparencyLogOptions } from './transparency-log.ts';

@@ -1,10 +1,12 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { AuditActor } from '../audit/audit-event.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { HeraldError } from '../errors/index.ts';
 import { newId } from '../ids.ts';
+import type { DialectName } from '../storage/connect.ts';
 import type { Database, JournalHoldsTable } from '../storage/schema.ts';
 import { requireCompliance, requireTenant } from './compliance-actor.ts';
+import { lockRetention } from './retention-lock.ts';
 import { subjectHash } from './subject-hash.ts';
 
 /** What a legal hold covers: all of a tenant's records, narrowed by any of the optional fields. */
@@ -40,6 +42,7 @@ export class LegalHolds {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly audit: AuditLog,
+    private readonly dialect: DialectName,
   ) {}
 
   /** Places a hold; returns its id. */
@@ -48,6 +51,9 @@ export class LegalHolds {
     requireTenant(actor, scope.tenantId, 'create a legal hold');
     const id = newId<string>('hold');
     await this.db.transaction().execute(async (trx) => {
+      // Waits for an expiry run in progress: the hold then applies to the next run, and no run
+      // decides on a view without it.
+      await lockRetention(trx, this.dialect, { wait: true });
       await trx
         .insertInto('journal_holds')
         .values({
@@ -111,8 +117,13 @@ export class LegalHolds {
 
   /** Every hold not yet released. */
   active(): Promise<LegalHold[]> {
-    return this.db.selectFrom('journal_holds').selectAll().where('released_at', 'is', null).execute();
+    return activeHolds(this.db);
   }
+}
+
+/** Every hold not yet released, read through `db` (the expiry job passes its transaction). */
+export function activeHolds(db: Kysely<Database> | Transaction<Database>): Promise<LegalHold[]> {
+  return db.selectFrom('journal_holds').selectAll().where('released_at', 'is', null).execute();
 }
 
 /** Whether `hold` covers `record`. */

@@ -1,5 +1,6 @@
 // Shared setup for the journal tests: a migrated database, note keys for the journal and audit
 // logs, an archive key file, and the services wired together.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,8 +24,9 @@ import {
 } from '../../src/tlog/index.ts';
 import type { TestDatabase } from '../support/databases.ts';
 
-export const JOURNAL_ORIGIN = 'herald.test/journal';
-export const AUDIT_ORIGIN = 'herald.test/audit';
+export const ORIGIN_PREFIX = 'herald.test';
+export const JOURNAL_ORIGIN = `${ORIGIN_PREFIX}/journal`;
+export const AUDIT_ORIGIN = `${ORIGIN_PREFIX}/audit`;
 
 export interface JournalHarness {
   readonly store: Store;
@@ -40,6 +42,11 @@ export interface JournalHarness {
   readonly auditTrust: CheckpointTrust;
   readonly journalKey: string;
   readonly auditKey: string;
+  /**
+   * The environment a `herald serve`/`worker` process needs to run this harness's logs: the same
+   * database, archive public key, signer keys and origins.
+   */
+  readonly processEnv: Record<string, string>;
   dispose(): Promise<void>;
 }
 
@@ -55,11 +62,12 @@ export async function openJournalHarness(
   const ak = generateNoteKey(AUDIT_ORIGIN);
   const base = { db: store.conn.db, dialect: store.dialect, ...extra };
   const audit = new AuditLog({ ...base, origin: AUDIT_ORIGIN, signer: parseSignerKey(ak.signerKey) });
+  const archivePublicKey = await vault.publicKey();
   const journal = new Journal({
     ...base,
     origin: JOURNAL_ORIGIN,
     signer: parseSignerKey(jk.signerKey),
-    archivePublicKey: await vault.publicKey(),
+    archivePublicKey,
     retention: parseRetentionClasses(),
   });
   return {
@@ -68,7 +76,7 @@ export async function openJournalHarness(
     dir,
     journal,
     audit,
-    holds: new LegalHolds(store.conn.db, audit),
+    holds: new LegalHolds(store.conn.db, audit, store.dialect),
     exports: new ExportRequests(store.conn.db, audit),
     vault,
     keyFile,
@@ -76,6 +84,15 @@ export async function openJournalHarness(
     auditKey: ak.verifierKey,
     journalTrust: { origin: JOURNAL_ORIGIN, verifiers: [parseVerifierKey(jk.verifierKey)] },
     auditTrust: { origin: AUDIT_ORIGIN, verifiers: [parseVerifierKey(ak.verifierKey)] },
+    processEnv: {
+      HERALD_DATA_DIR: dir,
+      HERALD_DATABASE_URL: url,
+      HERALD_LOG_ORIGIN_PREFIX: ORIGIN_PREFIX,
+      HERALD_ARCHIVE_PUBLIC_KEY: Buffer.from(archivePublicKey).toString('base64'),
+      HERALD_JOURNAL_SIGNER_KEY: jk.signerKey,
+      HERALD_AUDIT_SIGNER_KEY: ak.signerKey,
+      HERALD_MASTER_KEY: randomBytes(32).toString('base64'),
+    },
     async dispose() {
       await dispose();
       rmSync(dir, { recursive: true, force: true });

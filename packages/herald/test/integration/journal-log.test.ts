@@ -182,8 +182,9 @@ for (const { db, name } of testDatabases()) {
         'case 42',
       );
       const later = Date.now() + 31 * 86_400_000;
-      const r1 = await expireJournalRecords(h.store.conn.db, h.holds, h.audit, { now: later });
-      assert.deepEqual(r1, { shredded: 3, held: 1 });
+      const deps = { db: h.store.conn.db, dialect: h.store.dialect, audit: h.audit };
+      const r1 = await expireJournalRecords(deps, { now: later });
+      assert.deepEqual(r1, { shredded: 3, held: 1, skipped: false });
       const all = await rows();
       assert.deepEqual(
         all.map((r) => r.sealed_key === null),
@@ -209,9 +210,10 @@ for (const { db, name } of testDatabases()) {
       );
       await h.holds.release(alice, holdId);
       await assert.rejects(h.holds.release(alice, holdId), code('HERALD_ERR_JOURNAL_HOLD_NOT_FOUND'));
-      assert.deepEqual(await expireJournalRecords(h.store.conn.db, h.holds, h.audit, { now: later }), {
+      assert.deepEqual(await expireJournalRecords(deps, { now: later }), {
         shredded: 1,
         held: 0,
+        skipped: false,
       });
       const report = await verifyLog(h.store.conn.db, h.store.dialect, 'journal', h.journalTrust);
       assert.deepEqual([report.ok, report.shredded], [true, 4]);

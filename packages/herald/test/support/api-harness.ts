@@ -6,11 +6,18 @@ import { SecretBox } from '../../src/crypto/secret-box.ts';
 import { AcceptQueue } from '../../src/messages/accept-queue.ts';
 import { AcceptService } from '../../src/messages/accept-service.ts';
 import { builtinPolicy } from '../../src/policy/builtin-policy.ts';
+import type { PolicyEngine } from '../../src/policy/decision.ts';
 import type { Role } from '../../src/storage/tenant-store.ts';
 import type { Store } from '../../src/storage/store.ts';
 
-/** The HTTP API over a real store, without a worker, for request/response tests. */
-export async function apiHarness(store: Store): Promise<{
+/**
+ * The HTTP API over a real store, without a worker, for request/response tests; the built-in
+ * policy unless the test names one.
+ */
+export async function apiHarness(
+  store: Store,
+  opts: { policy?: PolicyEngine } = {},
+): Promise<{
   app: FastifyInstance;
   box: SecretBox;
   keyFor(tenant: string, role: Role): Promise<string>;
@@ -19,7 +26,7 @@ export async function apiHarness(store: Store): Promise<{
   const accept = new AcceptService({
     queue: new AcceptQueue(store.messages),
     store: store.messages,
-    policy: () => builtinPolicy,
+    policy: () => opts.policy ?? builtinPolicy,
     box,
     retentionClasses: new Set(['standard', '7y']),
     defaultRetention: 'standard',

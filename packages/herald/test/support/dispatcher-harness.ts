@@ -1,17 +1,19 @@
 import type { Channel, ChannelAdapter } from '../../src/channels/channel-adapter.ts';
 import type { SecretBox } from '../../src/crypto/secret-box.ts';
 import { Dispatcher, type DispatcherOptions } from '../../src/delivery/dispatcher.ts';
+import type { Journal } from '../../src/journal/journal.ts';
 import type { Store } from '../../src/storage/store.ts';
 import { WebhookSender } from '../../src/webhooks/webhook-sender.ts';
 
 const quiet = { info() {}, warn() {}, error() {} };
 
-/** A dispatcher with fast timings for tests. */
+/** A dispatcher with fast timings for tests; without `journal`, like a worker that has no archive key. */
 export function testDispatcher(
   store: Store,
   box: SecretBox,
   adapters: ReadonlyMap<Channel, ChannelAdapter> = new Map(),
   over: Partial<DispatcherOptions> = {},
+  journal?: Journal,
 ): Dispatcher {
   return new Dispatcher(
     store,
@@ -33,6 +35,7 @@ export function testDispatcher(
       ...over,
     },
     quiet,
+    journal,
   );
 }
 
