@@ -23,6 +23,8 @@ describe('simulator profiles', () => {
       min: 15_000,
       max: 15_000,
     });
+    assert.equal(profile.smsc.recipients.get('15550000011')?.reply, 'STOP');
+    rejects("smsc:\n  recipients:\n    '+15550000011': { reply: '' }\n", /reply must be 1 to 160 printable/);
   });
 
   test('fills defaults for an empty document', () => {

@@ -36,6 +36,8 @@ export interface SmscRecipientRule {
   readonly receiptDelayMs?: DelayRange;
   /** The receipt's `err:` field (three digits). */
   readonly err?: string;
+  /** After a DELIVRD receipt, the recipient answers with this text (a mobile-originated deliver_sm). */
+  readonly reply?: string;
 }
 
 /** An ESME account the SMSC accepts binds from. */
@@ -188,13 +190,14 @@ function recipients(raw: unknown): Map<string, SmscRecipientRule> {
     if (!/^\+?[0-9]{1,20}$/.test(number))
       fail(`${path}: the key must be a phone number such as "+15550000001"`);
     if (!isRecord(rule)) fail(`${path} must be a mapping`);
-    checkKeys(rule, path, ['submitStatus', 'submitLatencyMs', 'receipt', 'receiptDelayMs', 'err']);
+    checkKeys(rule, path, ['submitStatus', 'submitLatencyMs', 'receipt', 'receiptDelayMs', 'err', 'reply']);
     const parsed: {
       submitStatus?: number;
       submitLatencyMs?: DelayRange;
       receipt?: ProfileReceipt;
       receiptDelayMs?: DelayRange;
       err?: string;
+      reply?: string;
     } = {};
     const status = submitStatus(rule['submitStatus'], `${path}.submitStatus`);
     if (status !== undefined) parsed.submitStatus = status;
@@ -215,6 +218,12 @@ function recipients(raw: unknown): Map<string, SmscRecipientRule> {
       if (typeof text !== 'string' || !/^[0-9]{3}$/.test(text))
         fail(`${path}.err must be three digits, e.g. "001"`);
       parsed.err = text;
+    }
+    const reply = rule['reply'];
+    if (reply !== undefined) {
+      if (typeof reply !== 'string' || !/^[\x20-\x7e]{1,160}$/.test(reply))
+        fail(`${path}.reply must be 1 to 160 printable ASCII characters`);
+      parsed.reply = reply;
     }
     out.set(number.replace(/^\+/, ''), parsed);
   }

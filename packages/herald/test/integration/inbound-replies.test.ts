@@ -107,7 +107,7 @@ describe('inbound replies through the sandbox', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('turns an RCS user tapping a suggestion into a reply the sender can read', async () => {
+  it('turns an RCS tapped suggestion and an SMS answer into replies the sender can read', async () => {
     const key = readFileSync(join(dir, 'sandbox.key'), 'utf8').trim();
     const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
     const sent = await fetch(`${server.url}/v1/messages`, {
@@ -138,6 +138,32 @@ describe('inbound replies through the sandbox', () => {
     ).json()) as Record<string, unknown>;
     assert.equal(one['text'], 'Yes');
     assert.equal(one['postbackData'], 'yes');
+
+    // An SMS-only number whose handset answers STOP: a mobile-originated deliver_sm over SMPP.
+    const sms = await fetch(`${server.url}/v1/messages`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        to: '+15550000011',
+        content: { text: 'Reply STOP to opt out' },
+        classification: 'internal',
+      }),
+    });
+    const smsId = ((await sms.json()) as { id: string }).id;
+    let stop: (typeof items)[number] | undefined;
+    for (let i = 0; i < 100 && stop === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const all = (
+        (await (await fetch(`${server.url}/v1/inbound`, { headers })).json()) as { items: typeof items }
+      ).items;
+      stop = all.find((x) => x.channel === 'sms');
+    }
+    assert.equal(stop?.inReplyTo, smsId);
+    const stopText = (await (
+      await fetch(`${server.url}/v1/inbound/${stop.id}`, { headers })
+    ).json()) as Record<string, unknown>;
+    assert.equal(stopText['text'], 'STOP');
+
     const missing = await fetch(`${server.url}/v1/inbound/inb_nope`, { headers });
     assert.equal(missing.status, 404);
     assert.equal(

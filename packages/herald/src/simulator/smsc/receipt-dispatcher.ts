@@ -10,7 +10,8 @@ export interface ReceiptTarget {
 }
 
 /**
- * Store-and-forward for delivery receipts, as an SMSC does it: a receipt goes to any bound
+ * Store-and-forward for delivery receipts (and the replies of sandbox numbers that answer, which
+ * travel the same way and count as receipts in the stats), as an SMSC does it: a receipt goes to any bound
  * receiver of the account that submitted the message, waits when none is bound, and is sent
  * again after `receiptRetryMs` when the ESME answers with an error or the connection drops
  * before it answers, up to `receiptMaxAttempts` attempts.
@@ -102,8 +103,11 @@ export class ReceiptDispatcher {
     const sent = target.deliver(receiptFields(record, this.#profile.receiptFormat, new Date()), (status) => {
       if (!inFlight.delete(record)) return; // already requeued when the connection dropped
       this.#inFlightCount--;
-      if (status === 0) this.#counters.receiptsAcked++;
-      else this.#retry(record);
+      if (status !== 0) return this.#retry(record);
+      this.#counters.receiptsAcked++;
+      // The handset answers once the delivery is known, as a person reading it would.
+      if (record.plan.reply !== undefined && !record.mobileOriginated)
+        this.schedule({ ...record, mobileOriginated: true, attempts: 0 }, 50);
     });
     if (!sent && inFlight.delete(record)) {
       // Never written (the connection is going away): undo the counts and try again later.

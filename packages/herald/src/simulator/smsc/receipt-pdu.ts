@@ -19,6 +19,8 @@ export interface ReceiptRecord {
   readonly destinationNpi: number;
   readonly submittedAt: Date;
   readonly plan: PlannedReceipt;
+  /** Set on the recipient's reply (`plan.reply`), which travels like a receipt but is not one. */
+  readonly mobileOriginated?: true;
   attempts: number;
 }
 
@@ -61,6 +63,20 @@ export function receiptFields(
   format: ReceiptFormat,
   doneAt: Date,
 ): Record<string, unknown> {
+  if (record.mobileOriginated) {
+    // SMPP 3.4 §4.6.1: esm_class message type 0 is a plain short message from the handset.
+    return {
+      source_addr_ton: record.destinationTon,
+      source_addr_npi: record.destinationNpi,
+      source_addr: record.destinationAddr,
+      dest_addr_ton: record.sourceTon,
+      dest_addr_npi: record.sourceNpi,
+      destination_addr: record.sourceAddr,
+      esm_class: 0,
+      data_coding: 0,
+      short_message: Buffer.from(record.plan.reply ?? '', 'latin1'),
+    };
+  }
   const fields: Record<string, unknown> = {
     source_addr_ton: record.destinationTon,
     source_addr_npi: record.destinationNpi,

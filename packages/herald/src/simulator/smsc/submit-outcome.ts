@@ -10,6 +10,8 @@ export interface PlannedReceipt {
   /** Appendix B `err:` field. */
   readonly err: string;
   readonly delayMs: number;
+  /** The recipient's answer, sent as a mobile-originated message once the receipt is taken. */
+  readonly reply?: string;
 }
 
 /** What the SMSC does with one submit_sm. */
@@ -51,6 +53,7 @@ export function decideSubmit(
       stat,
       err: rule?.err ?? (stat === 'DELIVRD' ? '000' : '001'),
       delayMs: intBetween(random, delay.min, delay.max),
+      ...(stat === 'DELIVRD' && rule?.reply !== undefined ? { reply: rule.reply } : {}),
     },
   };
 }
