@@ -101,7 +101,7 @@ export const ERRORS = {
   HERALD_ERR_KEYS_KEY_PACKAGE_NOT_OWN: {
     status: 400,
     reason: 'invalid',
-    message: "A KeyPackage's credential names another device than the uploader",
+    message: "A KeyPackage's credential is not this device with its directory key: {reason}",
   },
   HERALD_ERR_KEYS_TOO_MANY_KEY_PACKAGES: {
     status: 409,

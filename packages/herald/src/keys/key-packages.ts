@@ -1,4 +1,9 @@
 import type { Kysely } from 'kysely';
+import type { CredentialValidator } from '../e2ee/mls/credential-validator.ts';
+import {
+  KeyDirectoryCredentialValidator,
+  type SignatureKeyLookup,
+} from '../e2ee/mls/key-directory-credential-validator.ts';
 import type { MlsEngine } from '../e2ee/mls/mls-engine.ts';
 import { HeraldError } from '../errors/index.ts';
 import type { TenantId } from '../ids.ts';
@@ -33,7 +38,10 @@ export interface KeyPackagesOptions {
   readonly db: Kysely<Database>;
   readonly dialect: DialectName;
   readonly tx: TransactionRunner;
-  /** Validates uploads; its credential validator must read the key directory (`deviceSignatureKeys`). */
+  /**
+   * Validates uploads; its credential validator must read the key directory
+   * ({@link uploadCredentialValidator} over `deviceSignatureKeys`).
+   */
   readonly engine: Pick<MlsEngine, 'validateKeyPackage'>;
   readonly directory: KeyDirectory;
   readonly now?: () => number;
@@ -48,6 +56,23 @@ export interface ClaimedDevice {
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+/**
+ * The credential check for uploads: the key directory's, but a refusal is the uploader's bad input
+ * (400 `HERALD_ERR_KEYS_KEY_PACKAGE_NOT_OWN` with the reason) rather than the engine's
+ * `HERALD_ERR_E2EE_CREDENTIAL_REJECTED` (403). The engine passes a thrown `HeraldError` through.
+ */
+export function uploadCredentialValidator(lookup: SignatureKeyLookup): CredentialValidator {
+  const directory = new KeyDirectoryCredentialValidator(lookup);
+  return {
+    async validate(credential, signaturePublicKey, options) {
+      const verdict = await directory.validate(credential, signaturePublicKey, options);
+      if (!verdict.ok)
+        throw new HeraldError('HERALD_ERR_KEYS_KEY_PACKAGE_NOT_OWN', { reason: verdict.reason });
+      return verdict;
+    },
+  };
+}
 
 /**
  * KeyPackages of enrolled devices: upload (each validated by the MLS engine against the key
@@ -122,7 +147,7 @@ export class KeyPackages {
       const v = await this.#o.engine.validateKeyPackage(bytes, { ...options, now: new Date(now) });
       // The engine checked the credential against the directory; it must also be the caller's own.
       if (v.identity.userId !== device.userId || v.identity.deviceId !== device.deviceId)
-        throw new HeraldError('HERALD_ERR_KEYS_KEY_PACKAGE_NOT_OWN');
+        throw new HeraldError('HERALD_ERR_KEYS_KEY_PACKAGE_NOT_OWN', { reason: 'another_device' });
       const ref = hex(v.ref);
       out.set(ref, { ref, keyPackage: bytes, notAfter: v.notAfter.getTime() });
     }

@@ -1,8 +1,5 @@
 import { createNodeMlsEngine } from '../e2ee/mls/node-mls-engine.ts';
-import {
-  KeyDirectoryCredentialValidator,
-  type SignatureKeyLookup,
-} from '../e2ee/mls/key-directory-credential-validator.ts';
+import type { SignatureKeyLookup } from '../e2ee/mls/key-directory-credential-validator.ts';
 import type { MlsEngine } from '../e2ee/mls/mls-engine.ts';
 import type { TenantId } from '../ids.ts';
 import type { Store } from '../storage/store.ts';
@@ -14,7 +11,7 @@ import { DeviceEnrollment } from './device-enrollment.ts';
 import type { DeviceRevocationListener } from './device-revocation-listener.ts';
 import { deviceSignatureKeys } from './device-signature-keys.ts';
 import { KeyDirectory } from './key-directory.ts';
-import { KeyPackages } from './key-packages.ts';
+import { KeyPackages, uploadCredentialValidator } from './key-packages.ts';
 
 /** The `keys` part of one gateway: enrollment, device administration, KeyPackages, the directory. */
 export interface Keys {
@@ -59,7 +56,7 @@ export function createKeys(store: Store, opts: KeysOptions): Keys {
   const engine =
     opts.engine ??
     createNodeMlsEngine({
-      credentialValidator: new KeyDirectoryCredentialValidator(deviceSignatureKeys(db)),
+      credentialValidator: uploadCredentialValidator(deviceSignatureKeys(db)),
     });
   return {
     directory,
