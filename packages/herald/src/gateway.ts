@@ -15,8 +15,10 @@ import { AcceptQueue } from './messages/accept-queue.ts';
 import { AcceptService } from './messages/accept-service.ts';
 import type { PolicyEngine } from './policy/decision.ts';
 import { ActivePolicy, SHIPPED_DEFAULT_POLICY } from './policy-runtime/active-policy.ts';
+import { runPeriodically } from './journal/periodic-task.ts';
 import { startRecordLoops } from './journal/record-loops.ts';
 import { openRecordLogs } from './journal/record-logs.ts';
+import { openKeys } from './keys/open-keys.ts';
 import { ensureSandboxTenant } from './sandbox/sandbox-tenant.ts';
 import { startSimulator, type SimulatorHandle } from './simulator/control/start-simulator.ts';
 import type { SmscHandle } from './simulator/smsc/smsc-server.ts';
@@ -103,6 +105,15 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         'no archive or log signer keys: messages a policy journals `sealed` will fail, not be sent unjournaled',
       );
 
+    const keys = openKeys(store, config.dataDir, process.env, local || opts.sandbox, {
+      logger: log.child({ part: 'keys' }),
+    });
+    if (!keys.directory.canSequence)
+      log.warn(
+        {},
+        'no HERALD_KEYS_SIGNER_KEY: this process records key directory entries but does not sequence them',
+      );
+
     let dispatcher: Dispatcher | undefined;
     if (opts.worker) {
       dispatcher = new Dispatcher(
@@ -140,6 +151,15 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           log.child({ part: 'journal' }),
         );
         closers.push(() => loops.stop());
+      }
+      if (keys.directory.canSequence) {
+        const directory = runPeriodically(
+          () => keys.directory.log.sequenceAll(),
+          1000,
+          (err: unknown) =>
+            log.error({ err: { code: (err as { code?: string }).code } }, 'key directory sequencing failed'),
+        );
+        closers.push(() => directory.stop());
       }
       closers.push(() => dispatcher!.stop());
     }
@@ -183,6 +203,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         inbound,
         ...(logs ? { logs } : {}),
         ...(active ? { policy: active } : {}),
+        keys,
         logger: log.child({ part: 'api' }),
         readiness: async () => {
           const problems: string[] = [];

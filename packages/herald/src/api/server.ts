@@ -9,6 +9,7 @@ import type { ActivePolicy } from '../policy-runtime/active-policy.ts';
 import { HeraldError } from '../errors/index.ts';
 import type { InboundStore } from '../inbound/inbound-store.ts';
 import type { AcceptService } from '../messages/accept-service.ts';
+import type { Keys } from '../keys/keys.ts';
 import type { Store } from '../storage/store.ts';
 import { Authenticator } from './auth.ts';
 import { sendError, toHeraldError } from './error-handler.ts';
@@ -22,6 +23,9 @@ import { usageRoutes } from './usage-routes.ts';
 import { policyRoutes } from './policy-routes.ts';
 import { providerRoutes } from './provider-routes.ts';
 import { webhookRoutes } from './webhook-routes.ts';
+import { deviceRoutes } from './device-routes.ts';
+import { directoryRoutes } from './directory-routes.ts';
+import { keyPackageRoutes } from './key-package-routes.ts';
 
 export interface ApiDeps {
   readonly store: Store;
@@ -40,6 +44,8 @@ export interface ApiDeps {
   readonly adapters?: ReadonlyMap<Channel, ChannelAdapter>;
   /** Replies from recipients, readable by their tenant. */
   readonly inbound?: InboundStore;
+  /** Devices, KeyPackages and the key directory (the `keys` part), when this gateway serves them. */
+  readonly keys?: Keys;
 }
 
 /** Paths served without an API key. */
@@ -79,7 +85,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
 
   const auth = new Authenticator(deps.store.tenants, deps.store.devices);
   app.addHook('onRequest', async (req) => {
-    if (PUBLIC.test(req.url)) return;
+    if (PUBLIC.test(req.url) || req.routeOptions.config.public === true) return;
     const caller = await auth.authenticate(req);
     if ('device' in caller) req.device = caller.device;
     else req.principal = caller.principal;
@@ -96,7 +102,13 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   if (deps.policy) await app.register(policyRoutes, { policy: deps.policy });
   await app.register(auditRoutes, { db: deps.store.conn.db });
   await app.register(usageRoutes, { db: deps.store.conn.db });
-  if (deps.logs) await app.register(tlogRoutes, { logs: deps.logs });
+  if (deps.logs || deps.keys)
+    await app.register(tlogRoutes, { logs: deps.logs, keys: deps.keys?.directory.log });
+  if (deps.keys) {
+    await app.register(deviceRoutes, { keys: deps.keys, forgetDevice: (id) => auth.forgetDevice(id) });
+    await app.register(keyPackageRoutes, { keyPackages: deps.keys.keyPackages });
+    await app.register(directoryRoutes, { directory: deps.keys.directory });
+  }
   if (deps.inbound) await app.register(inboundRoutes, { inbound: deps.inbound });
   await app.register(contactsRoutes, { contacts: deps.store.contacts });
   return app;

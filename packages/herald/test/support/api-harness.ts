@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { generateApiKey } from '../../src/api/api-key.ts';
-import { buildApi } from '../../src/api/server.ts';
+import { buildApi, type ApiDeps } from '../../src/api/server.ts';
 import { SecretBox } from '../../src/crypto/secret-box.ts';
 import { AcceptQueue } from '../../src/messages/accept-queue.ts';
 import { AcceptService } from '../../src/messages/accept-service.ts';
@@ -11,12 +11,12 @@ import type { Role } from '../../src/storage/tenant-store.ts';
 import type { Store } from '../../src/storage/store.ts';
 
 /**
- * The HTTP API over a real store, without a worker, for request/response tests; the built-in
- * policy unless the test names one.
+ * The HTTP API over a real store, without a worker, for request/response tests: the built-in
+ * policy unless the test names one; `keys` and `logs` add those optional parts.
  */
 export async function apiHarness(
   store: Store,
-  opts: { policy?: PolicyEngine } = {},
+  opts: { policy?: PolicyEngine } & Partial<Pick<ApiDeps, 'keys' | 'logs'>> = {},
 ): Promise<{
   app: FastifyInstance;
   box: SecretBox;
@@ -31,7 +31,8 @@ export async function apiHarness(
     retentionClasses: new Set(['standard', '7y']),
     defaultRetention: 'standard',
   });
-  const app = await buildApi({ store, accept, box, readiness: async () => [] });
+  const { policy: _policy, ...extra } = opts;
+  const app = await buildApi({ store, accept, box, readiness: async () => [], ...extra });
   return {
     app,
     box,
