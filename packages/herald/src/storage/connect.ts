@@ -7,6 +7,7 @@ import { HeraldError } from '../errors/index.ts';
 import { initial } from './migrations/0001-initial.ts';
 import { tlogJournal } from './migrations/0002-tlog-journal.ts';
 import { policyVersions } from './migrations/0003-policy-versions.ts';
+import { partialLeafIndexes } from './migrations/0004-partial-leaf-indexes.ts';
 import type { Database } from './schema.ts';
 import { cachingSqliteDatabase } from './sqlite-statement-cache.ts';
 
@@ -71,6 +72,7 @@ export async function migrate(conn: Connection): Promise<string[]> {
         '0001-initial': initial(conn.dialect),
         '0002-tlog-journal': tlogJournal(conn.dialect),
         '0003-policy-versions': policyVersions(),
+        '0004-partial-leaf-indexes': partialLeafIndexes(),
       }),
   };
   const { error, results } = await new Migrator({ db: conn.db, provider }).migrateToLatest();
