@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { hashLeaf, type Hash } from '../tlog/index.ts';
+import { hashLeafText, type Hash } from '../tlog/index.ts';
+import { sha256 } from './record-envelope.ts';
 
 /** The stored columns a journal leaf commits to: clear metadata and digests of the sealed parts. */
 export interface JournalLeafFields {
@@ -22,6 +22,15 @@ export interface JournalLeafFields {
  * decrypting, and a shredded record (sealed key deleted) still recomputes to the same leaf.
  */
 export function journalLeafBytes(f: JournalLeafFields): Uint8Array {
+  return Buffer.from(journalLeafText(f), 'utf8');
+}
+
+/** RFC 9162 §2.1.1 leaf hash of a journal record. */
+export function journalLeafHash(f: JournalLeafFields): Hash {
+  return hashLeafText(journalLeafText(f));
+}
+
+function journalLeafText(f: JournalLeafFields): string {
   const fields = [
     f.id,
     f.tenantId,
@@ -31,13 +40,13 @@ export function journalLeafBytes(f: JournalLeafFields): Uint8Array {
     Number(f.capturedAt),
     f.labels,
     f.subjects,
-    Buffer.from(f.keyDigest).toString('base64'),
-    createHash('sha256').update(f.ciphertext).digest('base64'),
+    view(f.keyDigest).toString('base64'),
+    sha256(f.ciphertext).toString('base64'),
   ];
-  return new TextEncoder().encode(`herald-journal-leaf/v1\n${JSON.stringify(fields)}`);
+  return `herald-journal-leaf/v1\n${JSON.stringify(fields)}`;
 }
 
-/** RFC 9162 §2.1.1 leaf hash of a journal record. */
-export function journalLeafHash(f: JournalLeafFields): Hash {
-  return hashLeaf(journalLeafBytes(f));
+/** A Buffer over the same memory, for its base64 encoder (no copy). */
+function view(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

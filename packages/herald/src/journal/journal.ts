@@ -1,3 +1,4 @@
+import type { Database as BetterSqlite } from 'better-sqlite3';
 import type { Kysely, Transaction } from 'kysely';
 import { monotonicId } from './monotonic-id.ts';
 import { HeraldError } from '../errors/index.ts';
@@ -17,6 +18,11 @@ export interface JournalOptions extends Omit<TransparencyLogOptions, 'queue'> {
   readonly archivePublicKey: Uint8Array;
   readonly retention: RetentionClasses;
   readonly sealing?: RecordSealerOptions;
+  /**
+   * The raw better-sqlite3 handle under `db` (`Connection.sqlite`), when there is one: captures
+   * then insert through a cached prepared statement instead of Kysely's per-query machinery.
+   */
+  readonly sqlite?: BetterSqlite;
 }
 
 /**
@@ -30,9 +36,11 @@ export class Journal {
   readonly #retention: RetentionClasses;
   readonly #now: () => number;
   readonly #dialect: DialectName;
+  readonly #sqlite: BetterSqlite | undefined;
 
   constructor(opts: JournalOptions) {
     this.#dialect = opts.dialect;
+    this.#sqlite = opts.sqlite;
     this.log = new TransparencyLog({ ...opts, queue: tableLeafQueue('journal_records', opts.dialect) });
     this.#sealer = new RecordSealer(opts.archivePublicKey, opts.sealing);
     this.#retention = opts.retention;
@@ -54,7 +62,7 @@ export class Journal {
     const people = [...record.recipients, ...(record.from === undefined ? [] : [record.from])];
     const subjects = [...new Set(people.map((p) => subjectHash(record.tenantId, p)))];
     const labels = [...(record.labels ?? [])];
-    const sealed = this.#sealer.seal(id, new TextEncoder().encode(JSON.stringify(record)));
+    const sealed = this.#sealer.seal(id, Buffer.from(JSON.stringify(record), 'utf8'));
     const keyDigest = sealedKeyDigest(sealed.enc, sealed.encSeq, sealed.sealedKey!);
     const leafHash = journalLeafHash({
       id,
@@ -70,27 +78,38 @@ export class Journal {
     });
     // A cached raw statement on SQLite: building a 17-column insert with the query builder costs
     // more than sealing the record.
-    await insertRows(trx, this.#dialect, 'journal_records', [
-      {
-        id,
-        tenant_id: record.tenantId,
-        message_id: record.messageId ?? null,
-        retention: record.retention,
-        captured_at: capturedAt,
-        expires_at: capturedAt + keepFor,
-        labels: JSON.stringify(labels),
-        subjects: JSON.stringify(subjects),
-        kind: record.kind,
-        enc: Buffer.from(sealed.enc),
-        enc_seq: sealed.encSeq,
-        sealed_key: Buffer.from(sealed.sealedKey!),
-        key_digest: keyDigest,
-        ciphertext: Buffer.from(sealed.ciphertext),
-        leaf_hash: Buffer.from(leafHash),
-        leaf_index: null,
-        shredded_at: null,
-      },
-    ]);
+    await insertRows(
+      trx,
+      this.#dialect,
+      'journal_records',
+      [
+        {
+          id,
+          tenant_id: record.tenantId,
+          message_id: record.messageId ?? null,
+          retention: record.retention,
+          captured_at: capturedAt,
+          expires_at: capturedAt + keepFor,
+          labels: JSON.stringify(labels),
+          subjects: JSON.stringify(subjects),
+          kind: record.kind,
+          enc: asBuffer(sealed.enc),
+          enc_seq: sealed.encSeq,
+          sealed_key: asBuffer(sealed.sealedKey!),
+          key_digest: keyDigest,
+          ciphertext: asBuffer(sealed.ciphertext),
+          leaf_hash: asBuffer(leafHash),
+          leaf_index: null,
+          shredded_at: null,
+        },
+      ],
+      this.#sqlite,
+    );
     return id;
   }
+}
+
+/** A Buffer over the same memory (the drivers bind Buffers as blobs); no copy. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

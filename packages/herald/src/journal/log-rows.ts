@@ -45,9 +45,25 @@ export async function readLogRows(
       shredded: false,
     }));
   }
+  // Only the columns the leaf commits to (and the sealed key, to check it against its digest).
   const rows = await db
     .selectFrom('journal_records')
-    .selectAll()
+    .select([
+      'id',
+      'tenant_id',
+      'message_id',
+      'kind',
+      'retention',
+      'captured_at',
+      'labels',
+      'subjects',
+      'enc',
+      'enc_seq',
+      'sealed_key',
+      'key_digest',
+      'ciphertext',
+      'leaf_index',
+    ])
     .where('leaf_index', '>=', from)
     .orderBy('leaf_index')
     .limit(limit)

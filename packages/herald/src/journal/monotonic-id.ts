@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytesPooled } from '../crypto/random-pool.ts';
 
 let lastMs = 0;
 let counter = 0;
@@ -18,5 +18,5 @@ export function monotonicId(prefix: string, now = Date.now()): string {
   }
   const time = lastMs.toString(36).padStart(9, '0');
   const seq = counter.toString(36).padStart(6, '0');
-  return `${prefix}_${time}${seq}${randomBytes(4).toString('hex')}`;
+  return `${prefix}_${time}${seq}${randomBytesPooled(4).toString('hex')}`;
 }

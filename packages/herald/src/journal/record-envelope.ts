@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, type KeyObject } from 'node:crypto';
+import * as crypto from 'node:crypto';
+import { createCipheriv, createDecipheriv, type KeyObject } from 'node:crypto';
 import {
   hpkeOpenAt,
   hpkeSealAt,
@@ -8,6 +9,7 @@ import {
   type HpkeContextKeys,
   type X25519Decapsulator,
 } from '../crypto/hpke.ts';
+import { randomBytesPooled } from '../crypto/random-pool.ts';
 import { HeraldError } from '../errors/index.ts';
 import type { OpenedEnvelope } from './key-vault.ts';
 
@@ -33,15 +35,30 @@ export interface SealedEnvelope {
   readonly ciphertext: Uint8Array;
 }
 
+const digestScratch = Buffer.alloc(256);
+
 /**
  * SHA-256(enc ‖ u32 seq ‖ sealed key): the commitment to the sealed data key that the journal
  * leaf holds, so the leaf still verifies after the sealed key itself is deleted.
  */
 export function sealedKeyDigest(enc: Uint8Array, encSeq: number, sealedKey: Uint8Array): Buffer {
-  const seq = Buffer.alloc(4);
-  seq.writeUInt32BE(encSeq);
-  return createHash('sha256').update(enc).update(seq).update(sealedKey).digest();
+  // One input buffer, reused (the digest reads it synchronously), and a one-shot digest: this
+  // runs for every captured and every verified record.
+  const length = enc.length + 4 + sealedKey.length;
+  const input = length <= digestScratch.length ? digestScratch.subarray(0, length) : Buffer.alloc(length);
+  input.set(enc, 0);
+  input.writeUInt32BE(encSeq, enc.length);
+  input.set(sealedKey, enc.length + 4);
+  const digest = sha256(input);
+  input.fill(0); // no copy of a sealed key outlives a shred in this buffer
+  return digest;
 }
+
+/** SHA-256 in one call (`crypto.hash`, Node >= 20.12), else through `createHash`. */
+export const sha256: (data: Uint8Array) => Buffer =
+  typeof crypto.hash === 'function'
+    ? (data) => crypto.hash('sha256', data, 'buffer')
+    : (data) => crypto.createHash('sha256').update(data).digest();
 
 /** Options for {@link RecordSealer}. */
 export interface RecordSealerOptions {
@@ -86,13 +103,22 @@ export class RecordSealer {
     const ctx = this.#current();
     const encSeq = ctx.next++;
     const aad = Buffer.from(recordId, 'utf8');
-    const dataKey = randomBytes(32);
-    const iv = randomBytes(IV_SIZE);
+    // One draw from the CSPRNG pool for key and IV; the pool zeroes what it hands out, and the
+    // key is zeroed here after use, so no copy of a data key outlives its sealing.
+    const random = randomBytesPooled(32 + IV_SIZE);
+    const dataKey = random.subarray(0, 32);
+    const iv = random.subarray(32);
     const cipher = createCipheriv('aes-256-gcm', dataKey, iv);
     cipher.setAAD(aad);
-    const ciphertext = Buffer.concat([iv, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+    const head = cipher.update(plaintext);
+    const tail = cipher.final(); // empty for GCM (a stream mode); kept in case that ever changes
+    const body = tail.length === 0 ? head : Buffer.concat([head, tail]);
+    const ciphertext = Buffer.allocUnsafe(IV_SIZE + body.length + TAG_SIZE);
+    ciphertext.set(iv, 0);
+    ciphertext.set(body, IV_SIZE);
+    ciphertext.set(cipher.getAuthTag(), IV_SIZE + body.length);
     const sealedKey = hpkeSealAt(ctx.keys, encSeq, aad, dataKey);
-    dataKey.fill(0);
+    random.fill(0);
     return { recordId, enc: ctx.enc, encSeq, sealedKey, ciphertext };
   }
 

@@ -42,6 +42,7 @@ export async function openRecordLogs(
         devSignerKey(dataDir, `${prefix}/${kind}`, `${kind}-signer.key`, local),
     );
   const common = { db: store.conn.db, dialect: store.dialect };
+  const sqlite = store.conn.sqlite;
   return {
     journal: new Journal({
       ...common,
@@ -49,6 +50,7 @@ export async function openRecordLogs(
       signer: signer('journal'),
       archivePublicKey: archive,
       retention: parseRetentionClasses(env.HERALD_JOURNAL_RETENTION),
+      ...(sqlite ? { sqlite } : {}),
     }),
     audit: new AuditLog({ ...common, origin: `${prefix}/audit`, signer: signer('audit') }),
   };

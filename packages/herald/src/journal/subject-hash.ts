@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from './record-envelope.ts';
 
 /**
  * The stored form of a person a record is about (a recipient or sender), so legal holds by user
@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
  * phone number can be found by guessing; see docs/journal.md.
  */
 export function subjectHash(tenantId: string, subject: string): string {
-  return createHash('sha256')
-    .update(`herald-subject/v1\n${tenantId}\n${subject.trim().toLowerCase()}`)
-    .digest('base64url');
+  return sha256(
+    Buffer.from(`herald-subject/v1\n${tenantId}\n${subject.trim().toLowerCase()}`, 'utf8'),
+  ).toString('base64url');
 }

@@ -2,6 +2,19 @@ import { CompiledQuery, sql } from 'kysely';
 import type { DialectName } from '../storage/connect.ts';
 import type { LeafQueue } from './leaf-queue.ts';
 
+const SQLITE_ROWS = 64;
+const assignSql = new Map<string, string>();
+// SQLite's UPDATE … FROM (3.33+): each VALUES row finds its entry through the primary key.
+const assignMany = (table: string): string => {
+  let text = assignSql.get(table);
+  if (text === undefined) {
+    const values = Array(SQLITE_ROWS).fill('(?, ?)').join(', ');
+    text = `update "${table}" set "leaf_index" = v.column2 from (values ${values}) as v where "${table}"."id" = v.column1`;
+    assignSql.set(table, text);
+  }
+  return text;
+};
+
 /** A {@link LeafQueue} over a table with `id`, `leaf_hash` and `leaf_index` columns. */
 export function tableLeafQueue(
   table: 'audit_events' | 'journal_records' | 'key_directory_entries',
@@ -16,7 +29,8 @@ export function tableLeafQueue(
         .orderBy('id')
         .limit(limit)
         .execute();
-      return rows.map((r) => ({ key: r.id, leafHash: Uint8Array.from(r.leaf_hash) }));
+      // Fresh buffers from the driver: the tree copies what it keeps.
+      return rows.map((r) => ({ key: r.id, leafHash: r.leaf_hash }));
     },
     async assign(trx, keys, firstIndex) {
       if (dialect === 'postgres') {
@@ -27,9 +41,21 @@ export function tableLeafQueue(
           where t.id = v.id`.execute(trx);
         return;
       }
-      const text = `update "${table}" set "leaf_index" = ? where "id" = ?`;
-      for (let i = 0; i < keys.length; i++)
-        await trx.executeQuery(CompiledQuery.raw(text, [firstIndex + i, keys[i]]));
+      // Fixed-size statements (parsed once, then cached) that each set many rows.
+      let i = 0;
+      for (; i + SQLITE_ROWS <= keys.length; i += SQLITE_ROWS) {
+        const params: unknown[] = [];
+        for (let k = i; k < i + SQLITE_ROWS; k++) params.push(keys[k], firstIndex + k);
+        await trx.executeQuery(CompiledQuery.raw(assignMany(table), params));
+      }
+      for (; i < keys.length; i++) {
+        await trx.executeQuery(
+          CompiledQuery.raw(`update "${table}" set "leaf_index" = ? where "id" = ?`, [
+            firstIndex + i,
+            keys[i],
+          ]),
+        );
+      }
     },
   };
 }

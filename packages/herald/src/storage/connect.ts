@@ -11,6 +11,7 @@ import { devices } from './migrations/0004-devices.ts';
 import { secureChannel } from './migrations/0005-secure-channel.ts';
 import { inbound } from './migrations/0006-inbound.ts';
 import { contacts } from './migrations/0007-contacts.ts';
+import { partialLeafIndexes } from './migrations/0008-partial-leaf-indexes.ts';
 import type { Database } from './schema.ts';
 import { cachingSqliteDatabase } from './sqlite-statement-cache.ts';
 
@@ -79,6 +80,7 @@ export async function migrate(conn: Connection): Promise<string[]> {
         '0005-secure-channel': secureChannel(conn.dialect),
         '0006-inbound': inbound(),
         '0007-contacts': contacts(),
+        '0008-partial-leaf-indexes': partialLeafIndexes(),
       }),
   };
   const { error, results } = await new Migrator({ db: conn.db, provider }).migrateToLatest();

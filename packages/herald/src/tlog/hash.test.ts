@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { emptyRoot, hashChildren, hashEquals, hashLeaf, isHash } from './hash.ts';
+import fc from 'fast-check';
+import { emptyRoot, hashChildren, hashEquals, hashLeaf, hashLeafText, isHash } from './hash.ts';
 import { fromHex, loadVectors, toHex, type MerkleVectors } from './testing/vectors.ts';
 
 const vectors = loadVectors('rfc9162-merkle.json') as MerkleVectors;
@@ -37,5 +38,15 @@ void describe('RFC 9162 hashing', () => {
     a.fill(0);
     assert.ok(!hashEquals(a, emptyRoot()));
     assert.ok(isHash(emptyRoot()) && !isHash(new Uint8Array(31)) && !isHash('x'));
+  });
+
+  void it('hashes a text leaf exactly like its UTF-8 bytes, at any length and in any script', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 2000 }), (text) => {
+        assert.ok(hashEquals(hashLeafText(text), hashLeaf(new TextEncoder().encode(text))));
+      }),
+    );
+    const big = 'ü'.repeat(40_000); // beyond the scratch buffer: the slow path
+    assert.ok(hashEquals(hashLeafText(big), hashLeaf(new TextEncoder().encode(big))));
   });
 });

@@ -54,6 +54,23 @@ export function hashLeaf(data: Uint8Array): Hash {
   return sha256(leafInput.subarray(0, 1 + data.length));
 }
 
+const utf8 = new TextEncoder();
+
+/**
+ * `hashLeaf` of the UTF-8 bytes of `text`, encoded straight into the scratch input: for leaves
+ * that are text (the journal's), this saves allocating the leaf bytes for every hash.
+ */
+export function hashLeafText(text: string): Hash {
+  // UTF-8 needs at most 3 bytes per UTF-16 code unit.
+  if (3 * text.length + 1 > leafInput.length) {
+    if (3 * text.length + 1 > MAX_LEAF_SCRATCH) return hashLeaf(utf8.encode(text));
+    leafInput = new Uint8Array(MAX_LEAF_SCRATCH);
+  }
+  leafInput[0] = LEAF_PREFIX;
+  const { written } = utf8.encodeInto(text, leafInput.subarray(1));
+  return sha256(leafInput.subarray(0, 1 + written));
+}
+
 /** The interior node hash `SHA-256(0x01 || left || right)` (RFC 9162 §2.1.1). */
 export function hashChildren(left: Hash, right: Hash): Hash {
   if (left.length !== HASH_SIZE || right.length !== HASH_SIZE) {

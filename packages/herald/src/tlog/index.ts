@@ -19,7 +19,16 @@ export {
   parseVerifierKey,
   type GeneratedNoteKey,
 } from './ed25519-note-keys.ts';
-export { emptyRoot, hashChildren, hashEquals, hashLeaf, isHash, HASH_SIZE, type Hash } from './hash.ts';
+export {
+  emptyRoot,
+  hashChildren,
+  hashEquals,
+  hashLeaf,
+  hashLeafText,
+  isHash,
+  HASH_SIZE,
+  type Hash,
+} from './hash.ts';
 export type { HashStore, HashStoreAppend, HashStoreOptions, StoredNode } from './hash-store.ts';
 export { MemoryHashStore } from './memory-hash-store.ts';
 export { MerkleTree, type AppendResult, type TreeHead } from './merkle-tree.ts';

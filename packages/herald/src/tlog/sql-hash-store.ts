@@ -19,7 +19,25 @@ export interface TlogTables {
 /** The SQL dialects the store speaks; the same names as `storage/connect.ts`. */
 export type SqlHashStoreDialect = 'sqlite' | 'postgres';
 
-const SQLITE_INSERT = 'insert into "tlog_nodes" ("log_id", "level", "idx", "hash") values (?, ?, ?, ?)';
+// SQLite inserts in statements of a fixed number of rows: the text never changes, so each is
+// parsed once and then served from the prepared-statement cache, while one statement still
+// carries many rows (one call into SQLite instead of one per node).
+const SQLITE_ROWS = 64;
+const sqliteInsert = (rows: number): string =>
+  `insert into "tlog_nodes" ("log_id", "level", "idx", "hash") values ${Array(rows).fill('(?, ?, ?, ?)').join(', ')}`;
+const SQLITE_INSERT_ONE = sqliteInsert(1);
+const getNodesSql = new Map<number, string>();
+const sqliteGetNodes = (count: number): string => {
+  let text = getNodesSql.get(count);
+  if (text === undefined) {
+    text = `select "level", "idx", "hash" from (values ${Array(count).fill('(?, ?)').join(', ')}) as v join "tlog_nodes" on "log_id" = ? and "level" = v.column1 and "idx" = v.column2`;
+    if (getNodesSql.size < 256) getNodesSql.set(count, text);
+  }
+  return text;
+};
+const PG_GET_NODES =
+  'select n.level, n.idx, n.hash from unnest($2::int[], $3::bigint[]) as v(l, i) join tlog_nodes n on n.log_id = $1 and n.level = v.l and n.idx = v.i';
+const SQLITE_INSERT_MANY = sqliteInsert(SQLITE_ROWS);
 // PostgreSQL allows 65535 bind parameters per statement; 4 per node.
 const PG_CHUNK = 8192;
 
@@ -53,20 +71,22 @@ export class SqlHashStore<DB extends TlogTables = TlogTables> implements HashSto
   async getNodes(ids: readonly NodeId[], opts: HashStoreOptions = {}): Promise<Hash[]> {
     opts.signal?.throwIfAborted();
     if (ids.length === 0) return [];
-    // One round trip for the O(log n) nodes of a proof. Each OR branch names the whole primary
-    // key, so SQLite's OR-by-union optimisation and PostgreSQL's BitmapOr both do point lookups
-    // (with `log_id` factored out, SQLite scans every node of the log instead).
-    const rows = await this.#db
-      .selectFrom('tlog_nodes')
-      .select(['level', 'idx', 'hash'])
-      .where((eb) =>
-        eb.or(
-          ids.map((id) =>
-            eb.and([eb('log_id', '=', this.#logId), eb('level', '=', id.level), eb('idx', '=', id.index)]),
-          ),
-        ),
-      )
-      .execute();
+    // One round trip for the O(log n) nodes of a proof, as a join of the wanted keys with the
+    // primary key (point lookups on both dialects). The text depends only on the number of keys,
+    // so SQLite parses each shape once and serves it from the prepared-statement cache; building
+    // the query with the query builder cost more than running it.
+    const { rows } = await this.#db.executeQuery<{ level: number; idx: number; hash: Uint8Array }>(
+      this.#dialect === 'sqlite'
+        ? CompiledQuery.raw(sqliteGetNodes(ids.length), [
+            ...ids.flatMap((id) => [id.level, id.index]),
+            this.#logId,
+          ])
+        : CompiledQuery.raw(PG_GET_NODES, [
+            this.#logId,
+            ids.map((id) => id.level),
+            ids.map((id) => id.index),
+          ]),
+    );
     const byKey = new Map(rows.map((r) => [`${Number(r.level)}/${Number(r.idx)}`, r.hash]));
     return ids.map(({ level, index }) => {
       const hash = byKey.get(`${level}/${index}`);
@@ -120,11 +140,19 @@ export class SqlHashStore<DB extends TlogTables = TlogTables> implements HashSto
       throw new HeraldError('HERALD_ERR_TLOG_SIZE_CONFLICT', { expected: fromSize, actual });
     }
     if (this.#dialect === 'sqlite') {
-      // One cached single-row statement per node: SQLite has no round trip to save, and parsing a
-      // long multi-row statement would cost more than it saves (as in storage/insert-rows.ts).
-      for (const { id, hash } of nodes) {
+      let i = 0;
+      for (; i + SQLITE_ROWS <= nodes.length; i += SQLITE_ROWS) {
+        const params: unknown[] = [];
+        for (let k = i; k < i + SQLITE_ROWS; k++) {
+          const { id, hash } = nodes[k]!;
+          params.push(this.#logId, id.level, id.index, blob(hash));
+        }
+        await trx.executeQuery(CompiledQuery.raw(SQLITE_INSERT_MANY, params));
+      }
+      for (; i < nodes.length; i++) {
+        const { id, hash } = nodes[i]!;
         await trx.executeQuery(
-          CompiledQuery.raw(SQLITE_INSERT, [this.#logId, id.level, id.index, Buffer.from(hash)]),
+          CompiledQuery.raw(SQLITE_INSERT_ONE, [this.#logId, id.level, id.index, blob(hash)]),
         );
       }
       return;
@@ -134,11 +162,16 @@ export class SqlHashStore<DB extends TlogTables = TlogTables> implements HashSto
         log_id: this.#logId,
         level: id.level,
         idx: id.index,
-        hash: Buffer.from(hash),
+        hash: blob(hash),
       }));
       await trx.insertInto('tlog_nodes').values(rows).execute();
     }
   }
+}
+
+/** The drivers bind Buffers as blobs; a view over the same memory, no copy. */
+function blob(hash: Uint8Array): Buffer {
+  return Buffer.isBuffer(hash) ? hash : Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength);
 }
 
 /**
