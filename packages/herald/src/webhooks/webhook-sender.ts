@@ -4,8 +4,13 @@ import type { SecretBox } from '../crypto/secret-box.ts';
 import type { WebhookStore } from '../storage/webhook-store.ts';
 import { signWebhook } from './signature.ts';
 
-/** The outcome of one delivery try: done, try again later, or give up. */
-export type WebhookOutcome = 'delivered' | 'retry' | 'gone';
+/**
+ * The outcome of one delivery try: the endpoint answered (any status: 2xx is success), did not
+ * answer in time (`statusCode` null), or the delivery or its endpoint no longer exists.
+ */
+export type WebhookOutcome =
+  | { readonly kind: 'answered'; readonly ok: boolean; readonly statusCode: number | null }
+  | { readonly kind: 'gone' };
 
 /** An endpoint as the sender needs it: where to post, and the opened signing secret. */
 interface Target {
@@ -18,8 +23,8 @@ interface Target {
 const MAX_CACHED_ENDPOINTS = 1024;
 
 /**
- * Sends one queued delivery to its endpoint with Standard Webhooks headers. Any 2xx is
- * success; anything else (or no answer within the timeout) is retried by the caller.
+ * Sends one queued delivery to its endpoint with Standard Webhooks headers. Recording the try
+ * and scheduling a retry are the caller's (the dispatcher does both in one commit).
  *
  * Deliveries go out over keep-alive connections through `node:http(s)`: `fetch` costs several
  * times more CPU per request (web streams, abort signals), and a gateway sends a webhook for
@@ -40,25 +45,20 @@ export class WebhookSender {
     private readonly timeoutMs = 10_000,
   ) {}
 
-  async deliver(deliveryId: string, opts: { final: boolean }): Promise<WebhookOutcome> {
+  async deliver(deliveryId: string): Promise<WebhookOutcome> {
     const d = await this.webhooks.getDelivery(deliveryId);
-    if (!d) return 'gone';
+    if (!d) return { kind: 'gone' };
     const target = await this.#target(d.endpoint_id);
-    if (!target) return 'gone';
+    if (!target) return { kind: 'gone' };
     const ts = Math.floor(Date.now() / 1000);
-    const status = await this.#post(target.url, d.payload, {
+    const statusCode = await this.#post(target.url, d.payload, {
       'content-type': 'application/json',
       'user-agent': 'Herald-Webhooks/0.1',
       'webhook-id': d.id,
       'webhook-timestamp': String(ts),
       'webhook-signature': signWebhook(target.secret, d.id, ts, d.payload),
     });
-    const ok = status !== null && status >= 200 && status < 300;
-    await this.webhooks.recordDeliveryResult(d.id, {
-      status: ok ? 'delivered' : opts.final ? 'failed' : 'pending',
-      statusCode: status,
-    });
-    return ok ? 'delivered' : 'retry';
+    return { kind: 'answered', ok: statusCode !== null && statusCode >= 200 && statusCode < 300, statusCode };
   }
 
   /** Closes idle keep-alive connections. */
