@@ -1,5 +1,6 @@
 // Runs every test file with Node's test runner. Unit tests sit beside the code
-// (`*.test.ts` under src/), tests that start servers or databases under test/.
+// (`*.test.ts` under src/, and beside the benchmarks' own logic under bench/), tests that start
+// servers or databases under test/.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,7 @@ function find(dir, out = []) {
 }
 
 const filter = process.argv.slice(2);
-const files = find('packages')
+const files = [...find('packages'), ...find('bench')]
   .filter((f) => filter.length === 0 || filter.some((x) => f.includes(x)))
   .sort();
 // Spec output for people, TAP to a file for the closing summary line.

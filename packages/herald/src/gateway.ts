@@ -116,11 +116,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
 
     let dispatcher: Dispatcher | undefined;
     if (opts.worker) {
+      const webhookSender = new WebhookSender(store.webhooks, box);
+      closers.push(async () => webhookSender.close());
       dispatcher = new Dispatcher(
         store,
         adapters,
         box,
-        new WebhookSender(store.webhooks, box),
+        webhookSender,
         {
           owner: `${hostname()}:${process.pid}`,
           concurrency: config.workerConcurrency,

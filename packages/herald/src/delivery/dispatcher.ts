@@ -278,12 +278,19 @@ export class Dispatcher {
   async #webhook(job: Job): Promise<void> {
     const attempt = job.attempts + 1;
     const final = attempt >= this.opts.webhookMaxAttempts;
-    const outcome = await this.webhooks.deliver(job.ref, { final });
-    if (outcome === 'retry' && !final) {
-      const runAt = Date.now() + backoffDelay(this.opts.webhookBackoff, attempt);
-      return this.store.jobs.retryAt(job.id, this.opts.owner, runAt, attempt);
-    }
-    await this.store.jobs.complete(job.id, this.opts.owner);
+    const outcome = await this.webhooks.deliver(job.ref);
+    const owned = { id: job.id, owner: this.opts.owner };
+    if (outcome.kind === 'gone') return this.store.webhooks.settleDelivery(job.ref, undefined, owned);
+    const retry = !outcome.ok && !final;
+    // The try and what follows it (done, or due again after a backoff) in one commit.
+    await this.store.webhooks.settleDelivery(
+      job.ref,
+      { status: outcome.ok ? 'delivered' : retry ? 'pending' : 'failed', statusCode: outcome.statusCode },
+      owned,
+      retry
+        ? { runAt: Date.now() + backoffDelay(this.opts.webhookBackoff, attempt), attempts: attempt }
+        : undefined,
+    );
   }
 }
 

@@ -142,16 +142,11 @@ export class DeliveryStore {
       await setStatus(trx, fresh, 'sent', { attempt: attemptId, providerMessageId: providerId }, now);
       await trx.deleteFrom('jobs').where('ref', '=', m.id).where('kind', '=', 'send').execute();
       await scheduleStepTimers(trx, fresh, now);
-      const attempt = await trx
-        .selectFrom('attempts')
-        .select('channel')
-        .where('id', '=', attemptId)
-        .executeTakeFirstOrThrow();
       // Receipts that raced ahead of this commit are applied in it, so a crash cannot strand them.
       const orphans = await trx
         .selectFrom('receipts')
         .selectAll()
-        .where('channel', '=', attempt.channel)
+        .where('channel', '=', channel)
         .where('provider_message_id', '=', providerId)
         .where('message_id', 'is', null)
         .orderBy('id')

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { newJobId } from '../ids.ts';
 import type { DialectName } from './connect.ts';
 import type { Database } from './schema.ts';
@@ -40,6 +40,28 @@ export function newJobRow(
     lease_until: null,
     created_at: now,
   };
+}
+
+/**
+ * Ends a leased job in the caller's transaction: deletes it, or with `retry` puts it back for a
+ * later run, counting the attempt. Only the lease owner can; for anyone else it does nothing.
+ */
+export async function settleJob(
+  trx: Kysely<Database> | Transaction<Database>,
+  id: string,
+  owner: string,
+  retry?: { readonly runAt: number; readonly attempts: number },
+): Promise<void> {
+  if (retry === undefined) {
+    await trx.deleteFrom('jobs').where('id', '=', id).where('lease_owner', '=', owner).execute();
+    return;
+  }
+  await trx
+    .updateTable('jobs')
+    .set({ run_at: retry.runAt, attempts: retry.attempts, lease_owner: null, lease_until: null })
+    .where('id', '=', id)
+    .where('lease_owner', '=', owner)
+    .execute();
 }
 
 /**
@@ -94,21 +116,12 @@ export class JobStore {
   }
 
   async complete(id: string, owner: string): Promise<void> {
-    await this.tx.run((trx) =>
-      trx.deleteFrom('jobs').where('id', '=', id).where('lease_owner', '=', owner).execute(),
-    );
+    await this.tx.run((trx) => settleJob(trx, id, owner));
   }
 
   /** Puts a job back for a later run, counting the attempt. */
   async retryAt(id: string, owner: string, runAt: number, attempts: number): Promise<void> {
-    await this.tx.run((trx) =>
-      trx
-        .updateTable('jobs')
-        .set({ run_at: runAt, attempts, lease_owner: null, lease_until: null })
-        .where('id', '=', id)
-        .where('lease_owner', '=', owner)
-        .execute(),
-    );
+    await this.tx.run((trx) => settleJob(trx, id, owner, { runAt, attempts }));
   }
 
   async count(): Promise<number> {

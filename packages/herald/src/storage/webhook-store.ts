@@ -1,6 +1,6 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { newWebhookId, type TenantId } from '../ids.ts';
-import { newJobRow } from './job-store.ts';
+import { newJobRow, settleJob } from './job-store.ts';
 import type { Database, WebhookDeliveriesTable } from './schema.ts';
 import type { TransactionRunner } from './transaction-runner.ts';
 
@@ -142,23 +142,33 @@ export class WebhookStore {
       .execute();
   }
 
-  async recordDeliveryResult(
+  /**
+   * Records one try of a delivery and settles its outbox job in the same commit: the job is
+   * deleted, or with `retry` due again later. Without `result` (the delivery or its endpoint is
+   * gone) only the job is settled.
+   */
+  async settleDelivery(
     id: string,
-    result: { status: 'delivered' | 'pending' | 'failed'; statusCode: number | null },
+    result: { status: 'delivered' | 'pending' | 'failed'; statusCode: number | null } | undefined,
+    job: { readonly id: string; readonly owner: string },
+    retry?: { readonly runAt: number; readonly attempts: number },
     now = Date.now(),
   ): Promise<void> {
-    await this.tx.run((trx) =>
-      trx
-        .updateTable('webhook_deliveries')
-        .set((eb) => ({
-          status: result.status,
-          attempts: eb('attempts', '+', 1),
-          last_status_code: result.statusCode,
-          delivered_at: result.status === 'delivered' ? now : null,
-        }))
-        .where('id', '=', id)
-        .execute(),
-    );
+    await this.tx.run(async (trx) => {
+      if (result !== undefined) {
+        await trx
+          .updateTable('webhook_deliveries')
+          .set((eb) => ({
+            status: result.status,
+            attempts: eb('attempts', '+', 1),
+            last_status_code: result.statusCode,
+            delivered_at: result.status === 'delivered' ? now : null,
+          }))
+          .where('id', '=', id)
+          .execute();
+      }
+      await settleJob(trx, job.id, job.owner, retry);
+    });
   }
 
   /** Queues an existing delivery again (replay), whatever its state. */

@@ -1,0 +1,35 @@
+// Herald as it runs in production on one machine: API and worker in one process, SQLite (WAL,
+// every commit flushed before it is acknowledged), SMS over SMPP and RCS over the RBM API to the
+// benchmark's simulator. Writes an admin key to <data dir>/bench.key; prints `READY <port>` once
+// the SMPP link is bound.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pino from 'pino';
+import { generateApiKey } from '../../packages/herald/src/api/api-key.ts';
+import { loadConfig } from '../../packages/herald/src/config.ts';
+import { startGateway } from '../../packages/herald/src/gateway.ts';
+import { Store } from '../../packages/herald/src/storage/store.ts';
+
+const config = loadConfig({ ...process.env, PORT: '0' });
+const store = await Store.open(config.databaseUrl);
+const tenant = await store.tenants.createTenant('bench');
+const { key, hash } = generateApiKey();
+await store.tenants.createApiKey(tenant.id, 'admin', 'bench', hash);
+await store.close();
+writeFileSync(join(config.dataDir, 'bench.key'), key, { mode: 0o600 });
+
+const gw = await startGateway({
+  config,
+  api: true,
+  worker: true,
+  sandbox: false,
+  logger: pino({ level: 'warn' }),
+});
+// /readyz answers 200 once every channel adapter is connected (the SMPP link bound).
+const deadline = Date.now() + 10_000;
+while ((await fetch(`${gw.url!}/readyz`)).status !== 200) {
+  if (Date.now() > deadline) throw new Error('the channels did not connect');
+  await new Promise((r) => setTimeout(r, 50));
+}
+process.stdout.write(`READY ${new URL(gw.url!).port}\n`);
+process.on('SIGTERM', () => void gw.close().then(() => process.exit(0)));
