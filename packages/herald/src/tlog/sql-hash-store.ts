@@ -26,6 +26,8 @@ const SQLITE_ROWS = 64;
 const sqliteInsert = (rows: number): string =>
   `insert into "tlog_nodes" ("log_id", "level", "idx", "hash") values ${Array(rows).fill('(?, ?, ?, ?)').join(', ')}`;
 const SQLITE_INSERT_ONE = sqliteInsert(1);
+const SQLITE_INSERT_MANY = sqliteInsert(SQLITE_ROWS);
+// The node lookup of a proof, per number of keys (a proof needs fewer than 2·log2 n).
 const getNodesSql = new Map<number, string>();
 const sqliteGetNodes = (count: number): string => {
   let text = getNodesSql.get(count);
@@ -37,7 +39,6 @@ const sqliteGetNodes = (count: number): string => {
 };
 const PG_GET_NODES =
   'select n.level, n.idx, n.hash from unnest($2::int[], $3::bigint[]) as v(l, i) join tlog_nodes n on n.log_id = $1 and n.level = v.l and n.idx = v.i';
-const SQLITE_INSERT_MANY = sqliteInsert(SQLITE_ROWS);
 // PostgreSQL allows 65535 bind parameters per statement; 4 per node.
 const PG_CHUNK = 8192;
 
