@@ -15,6 +15,7 @@ import { Authenticator } from './auth.ts';
 import { sendError, toHeraldError } from './error-handler.ts';
 import { contactsRoutes } from './contacts-routes.ts';
 import { healthRoutes } from './health-routes.ts';
+import { holdRoutes } from './hold-routes.ts';
 import { inboundRoutes } from './inbound-routes.ts';
 import { messagesRoutes } from './messages-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
@@ -110,6 +111,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     await app.register(directoryRoutes, { directory: deps.keys.directory });
   }
   if (deps.inbound) await app.register(inboundRoutes, { inbound: deps.inbound });
+  if (deps.logs)
+    await app.register(holdRoutes, { db: deps.store.conn.db, dialect: deps.store.dialect, logs: deps.logs });
   await app.register(contactsRoutes, { contacts: deps.store.contacts });
   return app;
 }
