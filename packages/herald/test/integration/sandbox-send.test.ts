@@ -37,6 +37,9 @@ for (const { db, name } of testDatabases()) {
       };
       const server = await startHeraldProcess(env, ['serve', '--sandbox']);
       try {
+        // The key's path is printed around the "listening" line, not necessarily before it.
+        for (let i = 0; i < 50 && !/sandbox\.key/.test(server.output()); i++)
+          await new Promise((r) => setTimeout(r, 100));
         assert.match(server.output(), /sandbox\.key/);
         const key = readFileSync(join(dir, 'sandbox.key'), 'utf8').trim();
         assert.match(key, /^hk_/);
