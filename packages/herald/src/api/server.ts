@@ -8,6 +8,8 @@ import type { RecordLogs } from '../journal/record-logs.ts';
 import type { ActivePolicy } from '../policy-runtime/active-policy.ts';
 import { HeraldError } from '../errors/index.ts';
 import type { AcceptService } from '../messages/accept-service.ts';
+import type { SecureChannel } from '../secure/secure-channel.ts';
+import { secureRoutes } from '../secure/secure-routes.ts';
 import type { Store } from '../storage/store.ts';
 import { Authenticator } from './auth.ts';
 import { sendError, toHeraldError } from './error-handler.ts';
@@ -35,6 +37,8 @@ export interface ApiDeps {
   readonly policy?: ActivePolicy;
   /** Channel adapters that take provider webhooks (RBM events, DSNs). */
   readonly adapters?: ReadonlyMap<Channel, ChannelAdapter>;
+  /** The secure channel's Delivery Service, when this process serves devices. */
+  readonly secure?: SecureChannel;
 }
 
 /** Paths served without an API key. */
@@ -92,5 +96,6 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(auditRoutes, { db: deps.store.conn.db });
   await app.register(usageRoutes, { db: deps.store.conn.db });
   if (deps.logs) await app.register(tlogRoutes, { logs: deps.logs });
+  if (deps.secure) await app.register(secureRoutes, { channel: deps.secure });
   return app;
 }
