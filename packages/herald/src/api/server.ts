@@ -1,5 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Channel, ChannelAdapter } from '../channels/channel-adapter.ts';
@@ -10,6 +11,9 @@ import { HeraldError } from '../errors/index.ts';
 import type { InboundStore } from '../inbound/inbound-store.ts';
 import type { AcceptService } from '../messages/accept-service.ts';
 import type { Keys } from '../keys/keys.ts';
+import type { SecureChannel } from '../secure/secure-channel.ts';
+import { secureRoutes } from '../secure/secure-routes.ts';
+import { streamWebsocketOptions } from '../secure/stream-auth.ts';
 import type { Store } from '../storage/store.ts';
 import { Authenticator } from './auth.ts';
 import { sendError, toHeraldError } from './error-handler.ts';
@@ -47,6 +51,8 @@ export interface ApiDeps {
   readonly inbound?: InboundStore;
   /** Devices, KeyPackages and the key directory (the `keys` part), when this gateway serves them. */
   readonly keys?: Keys;
+  /** The secure channel's Delivery Service, when this process serves devices. */
+  readonly secure?: SecureChannel;
 }
 
 /** Paths served without an API key. */
@@ -84,6 +90,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     ),
   );
 
+  // Before the authentication hook, so a refused upgrade's socket is closed (see there).
+  if (deps.secure) await app.register(websocket, streamWebsocketOptions);
+
   const auth = new Authenticator(deps.store.tenants, deps.store.devices);
   app.addHook('onRequest', async (req) => {
     if (PUBLIC.test(req.url) || req.routeOptions.config.public === true) return;
@@ -114,5 +123,6 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   if (deps.logs)
     await app.register(holdRoutes, { db: deps.store.conn.db, dialect: deps.store.dialect, logs: deps.logs });
   await app.register(contactsRoutes, { contacts: deps.store.contacts });
+  if (deps.secure) await app.register(secureRoutes, { channel: deps.secure });
   return app;
 }
