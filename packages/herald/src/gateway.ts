@@ -13,12 +13,19 @@ import { SecretBox } from './crypto/secret-box.ts';
 import { Dispatcher } from './delivery/dispatcher.ts';
 import { AcceptQueue } from './messages/accept-queue.ts';
 import { AcceptService } from './messages/accept-service.ts';
+import type { TenantId } from './ids.ts';
 import type { PolicyEngine } from './policy/decision.ts';
 import { ActivePolicy, SHIPPED_DEFAULT_POLICY } from './policy-runtime/active-policy.ts';
 import { runPeriodically } from './journal/periodic-task.ts';
 import { startRecordLoops } from './journal/record-loops.ts';
 import { openRecordLogs } from './journal/record-logs.ts';
 import { openKeys } from './keys/open-keys.ts';
+import { deviceSignatureKeys } from './keys/device-signature-keys.ts';
+import { uploadCredentialValidator } from './keys/key-packages.ts';
+import { SecureAdapter } from './channels/secure/secure-adapter.ts';
+import { createNodeMlsEngine } from './e2ee/mls/node-mls-engine.ts';
+import { externalSenderPublisher } from './secure/publish-external-sender.ts';
+import { SecureChannel } from './secure/secure-channel.ts';
 import { ensureSandboxTenant } from './sandbox/sandbox-tenant.ts';
 import { startSimulator, type SimulatorHandle } from './simulator/control/start-simulator.ts';
 import type { SmscHandle } from './simulator/smsc/smsc-server.ts';
@@ -105,9 +112,30 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         'no archive or log signer keys: messages a policy journals `sealed` will fail, not be sent unjournaled',
       );
 
+    // The secure channel: devices and the key directory (`keys`), the Delivery Service (`secure`).
+    // Revoking a device has the Delivery Service propose its removal from every group.
+    let secure: SecureChannel | undefined;
     const keys = openKeys(store, config.dataDir, process.env, local || opts.sandbox, {
       logger: log.child({ part: 'keys' }),
+      revocationListener: {
+        onRevoked: async (d) => void (await secure?.revokeDevice(d.tenantId as TenantId, d.deviceId)),
+      },
     });
+    const mls = createNodeMlsEngine({
+      credentialValidator: uploadCredentialValidator(deviceSignatureKeys(store.conn.db)),
+    });
+    secure = await SecureChannel.open({
+      store,
+      box,
+      engine: mls,
+      ...(store.dialect === 'postgres' ? { databaseUrl: config.databaseUrl } : {}),
+      ...(adapters.get('push') ? { push: adapters.get('push')! } : {}),
+      receipts: onReceipt,
+      publishExternalSender: externalSenderPublisher(store, keys.directory),
+      logger: log.child({ part: 'secure' }),
+    });
+    closers.push(() => secure!.close());
+    adapters.set('secure', new SecureAdapter({ delivery: secure.service }));
     if (!keys.directory.canSequence)
       log.warn(
         {},
@@ -196,6 +224,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         retentionClasses: new Set(config.retentionClasses),
         defaultRetention: config.defaultRetention,
         contacts: store.contacts,
+        mls,
       });
       app = await buildApi({
         store,
@@ -206,6 +235,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         ...(logs ? { logs } : {}),
         ...(active ? { policy: active } : {}),
         keys,
+        secure,
         logger: log.child({ part: 'api' }),
         readiness: async () => {
           const problems: string[] = [];

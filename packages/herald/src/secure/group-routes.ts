@@ -1,3 +1,4 @@
+import type { TenantId } from '../ids.ts';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requireDevice } from '../keys/device-principal.ts';
 import { encodeBase64 } from '../tlog/base64.ts';
@@ -19,7 +20,9 @@ export interface SecureConfig {
 export const groupRoutes: FastifyPluginAsyncTypebox<{
   service: DeliveryService;
   config: SecureConfig;
-}> = async (app, { service, config }) => {
+  /** Runs before the config is answered (the gateway publishes the external sender's key). */
+  beforeConfig?: (tenantId: TenantId) => Promise<void>;
+}> = async (app, { service, config, beforeConfig }) => {
   const schemas = secureSchemas(service.limits);
   const mlsChars = base64Length(service.limits.maxMessageBytes);
   const tags = ['secure'];
@@ -27,8 +30,9 @@ export const groupRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/v1/secure/config',
     { schema: { summary: "The secure channel's suite and external sender", tags } },
-    (req) => {
-      requireDevice(req);
+    async (req) => {
+      const device = requireDevice(req);
+      await beforeConfig?.(device.tenantId);
       return config;
     },
   );

@@ -50,6 +50,11 @@ export interface SecureChannelOptions {
   readonly welcomeRecipients?: WelcomeRecipients;
   readonly logger?: SecureLogger;
   readonly now?: () => number;
+  /**
+   * Publishes the external sender's key in the tenant's key directory (idempotent), so members
+   * can check it like any leaf; called before a device of the tenant first reads the config.
+   */
+  readonly publishExternalSender?: (tenantId: TenantId, key: Uint8Array) => Promise<void>;
 }
 
 /**
@@ -68,7 +73,13 @@ export class SecureChannel {
     readonly externalSender: ExternalSender,
     readonly config: SecureConfig,
     private readonly waker: DeviceWaker | undefined,
+    private readonly publisher: SecureChannelOptions['publishExternalSender'],
   ) {}
+
+  /** Makes sure the tenant's key directory holds the external sender's key. */
+  async publishExternalSender(tenantId: TenantId): Promise<void> {
+    await this.publisher?.(tenantId, this.externalSender.signer.publicKey);
+  }
 
   static async open(opts: SecureChannelOptions): Promise<SecureChannel> {
     const { store, box, engine } = opts;
@@ -120,7 +131,18 @@ export class SecureChannel {
       cipherSuite: engine.cipherSuite,
       externalSender: { ...sender.identity, signatureKey: encodeBase64(sender.signer.publicKey) },
     };
-    return new SecureChannel(limits, streams, service, inbox, signal, expiry, sender, config, waker);
+    return new SecureChannel(
+      limits,
+      streams,
+      service,
+      inbox,
+      signal,
+      expiry,
+      sender,
+      config,
+      waker,
+      opts.publishExternalSender,
+    );
   }
 
   /**

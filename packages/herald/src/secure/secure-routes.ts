@@ -13,7 +13,11 @@ export const secureRoutes: FastifyPluginAsyncTypebox<{ channel: SecureChannel }>
   app,
   { channel },
 ) => {
-  await app.register(groupRoutes, { service: channel.service, config: channel.config });
+  await app.register(groupRoutes, {
+    service: channel.service,
+    config: channel.config,
+    beforeConfig: (tenantId) => channel.publishExternalSender(tenantId),
+  });
   await app.register(inboxRoutes, { inbox: channel.inbox, limits: channel.limits });
   await app.register(streamRoute, {
     inbox: channel.inbox,
