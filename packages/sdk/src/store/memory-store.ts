@@ -4,26 +4,24 @@ import { checkStoreKey, checkStorePrefix, type DeviceStore } from './device-stor
 export class MemoryStore implements DeviceStore {
   readonly #data = new Map<string, Uint8Array>();
 
-  get(key: string): Promise<Uint8Array | undefined> {
+  // async: a bad key is a rejected promise, like in the other stores.
+  async get(key: string): Promise<Uint8Array | undefined> {
     checkStoreKey(key);
-    const v = this.#data.get(key);
-    return Promise.resolve(v === undefined ? undefined : v.slice());
+    return this.#data.get(key)?.slice();
   }
 
-  set(key: string, value: Uint8Array): Promise<void> {
+  async set(key: string, value: Uint8Array): Promise<void> {
     checkStoreKey(key);
     this.#data.set(key, value.slice());
-    return Promise.resolve();
   }
 
-  delete(key: string): Promise<void> {
+  async delete(key: string): Promise<void> {
     checkStoreKey(key);
     this.#data.delete(key);
-    return Promise.resolve();
   }
 
-  keys(prefix: string): Promise<string[]> {
+  async keys(prefix: string): Promise<string[]> {
     checkStorePrefix(prefix);
-    return Promise.resolve([...this.#data.keys()].filter((k) => k.startsWith(prefix)).sort());
+    return [...this.#data.keys()].filter((k) => k.startsWith(prefix)).sort();
   }
 }
