@@ -7,7 +7,7 @@ import {
   type MlsGroupState,
   type MlsMemberIdentity,
 } from '@herald/server/mls';
-import { KeyDirectory } from '../directory/key-directory.ts';
+import { KeyDirectory, type KeyDirectoryOptions } from '../directory/key-directory.ts';
 import { parseDirectoryEntry } from '../directory/directory-entry.ts';
 import { isHeraldApiError } from '../errors/api-error.ts';
 import { HeraldSdkError, isHeraldSdkError } from '../errors/sdk-errors.ts';
@@ -33,6 +33,11 @@ export interface DeviceClientOptions {
   readonly directoryVerifierKey: string;
   /** The key log's checkpoint origin (default: the verifier key's name). */
   readonly directoryOrigin?: string;
+  /** Tuning of the key directory checks (checkpoint reuse, waits, cache). */
+  readonly directory?: Pick<
+    KeyDirectoryOptions,
+    'checkpointMaxAgeMs' | 'integrationTimeoutMs' | 'keyCacheMs'
+  >;
   readonly fetch?: FetchLike;
   /** Opens the live stream (default: the global `WebSocket` with the token as subprotocol). */
   readonly webSocket?: WebSocketFactory;
@@ -122,6 +127,7 @@ export class DeviceClient {
       store: options.store,
       verifierKey: options.directoryVerifierKey,
       ...(options.directoryOrigin === undefined ? {} : { origin: options.directoryOrigin }),
+      ...options.directory,
       tenant: identity?.tenant,
     });
     const validator = new KeyDirectoryCredentialValidator(async (who, opts) => {

@@ -83,9 +83,8 @@ export class LiveUpdates {
 
   #startPolling(): void {
     if (this.#poll !== undefined) return;
+    // Live updates keep a Node process alive, like an open stream would, until `stop()`.
     this.#poll = setInterval(() => this.#o.onSignal(), this.#o.pollIntervalMs ?? 5000);
-    // A poll timer alone must not keep a Node process alive.
-    (this.#poll as { unref?: () => void }).unref?.();
   }
 
   #connect(): void {
@@ -122,7 +121,6 @@ export class LiveUpdates {
       this.#retry = undefined;
       this.#connect();
     }, this.#backoffMs);
-    (this.#retry as { unref?: () => void }).unref?.();
     this.#backoffMs = Math.min(this.#backoffMs * 2, 30_000);
   }
 }
