@@ -478,6 +478,21 @@ export const ERRORS = {
     reason: 'invalid',
     message: 'The MLS group state cannot be used: {detail}',
   },
+  HERALD_ERR_E2EE_EXTERNAL_PROPOSAL_REFUSED: {
+    status: 400,
+    reason: 'invalid',
+    message: 'The external proposal is refused: {reason}',
+  },
+  HERALD_ERR_E2EE_EXTERNAL_JOIN_REFUSED: {
+    status: 403,
+    reason: 'forbidden',
+    message: 'The external join is refused: {reason}',
+  },
+  HERALD_ERR_E2EE_INVALID_ARGUMENT: {
+    status: 400,
+    reason: 'invalid',
+    message: 'Invalid argument to the MLS engine: {detail}',
+  },
   HERALD_ERR_E2EE_INTERNAL: { status: 500, reason: 'internal', message: 'MLS engine failure: {detail}' },
 } as const satisfies Record<string, ErrorDef>;
 

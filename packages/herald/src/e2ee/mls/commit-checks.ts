@@ -40,6 +40,14 @@ export function pendingProposals(state: ClientState, extra: readonly Proposal[])
   return [...Object.values(state.unappliedProposals).map((p) => p.proposal), ...extra];
 }
 
+/** Leaves that a received, not yet committed Remove proposal removes. */
+export function pendingRemovals(state: ClientState): Set<number> {
+  const out = new Set<number>();
+  for (const { proposal } of Object.values(state.unappliedProposals))
+    if (proposal.proposalType === 'remove') out.add(proposal.remove.removed);
+  return out;
+}
+
 function treeKeys(tree: RatchetTree): Set<string> {
   const keys = new Set<string>();
   for (const node of tree) {

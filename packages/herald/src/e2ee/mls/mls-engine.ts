@@ -92,6 +92,41 @@ export interface MlsCommitOutput {
   readonly pending: MlsPendingCommit;
 }
 
+/**
+ * The Delivery Service's Remove of a revoked device, as an external sender (RFC 9420 §12.1.8.1).
+ * The server holds no group state: it names the group, epoch and leaf from what it stores (the
+ * latest GroupInfo's {@link MlsFraming.members} shows which leaf holds which device).
+ */
+export interface MlsExternalRemoveRequest {
+  readonly groupId: Uint8Array;
+  /** The group's current epoch; members refuse a proposal of any other epoch. */
+  readonly epoch: bigint;
+  readonly removedLeafIndex: number;
+  /** The server's position in the group's external senders, as given to `createGroup` (usually 0). */
+  readonly senderIndex: number;
+  /** The server's signature key pair, the one named in the group's external senders. */
+  readonly signer: MlsSignatureKeyPair;
+  /** The group's suite (default: the engine's). */
+  readonly cipherSuite?: MlsCipherSuiteName;
+}
+
+/** A device that joins by external commit: its directory identity and key. */
+export interface MlsExternalJoiner {
+  readonly identity: MlsMemberIdentity;
+  readonly signer: MlsSignatureKeyPair;
+}
+
+/** Output of an external join: the commit to send, and the state it leads to. */
+export interface MlsExternalJoin {
+  /** `MLSMessage` (PublicMessage, sender `new_member_commit`) for the server to fan out. */
+  readonly commit: Uint8Array;
+  /**
+   * The joiner's state in the commit's epoch. Usable once the server has accepted the commit; if
+   * another commit won that epoch, discard it and join again from the newer GroupInfo.
+   */
+  readonly state: MlsGroupState;
+}
+
 /** What processing an incoming group message produced. */
 export type MlsProcessed =
   | {
@@ -147,6 +182,11 @@ export interface MlsFraming {
   readonly commit?: { readonly proposals: readonly string[]; readonly hasPath: boolean };
   /** For a public Proposal: its type. */
   readonly proposalType?: string;
+  /**
+   * For a GroupInfo carrying the ratchet tree: its members as the signing member claims them.
+   * Unauthenticated for the server, but enough to find the leaf of a device to revoke.
+   */
+  readonly members?: readonly MlsMember[];
 }
 
 /**
@@ -238,4 +278,30 @@ export interface MlsEngine {
 
   /** Server side: reads an `MLSMessage`'s framing without keys; refuses malformed input. */
   inspectMessage(message: Uint8Array): MlsFraming;
+
+  /**
+   * Server side: a Remove proposal from the Delivery Service as external sender (revocation),
+   * built without group state. Returns an `MLSMessage` PublicMessage with sender `external`;
+   * members accept it from {@link processMessage} as `kind: 'proposal'` and the next commit
+   * (any member's {@link commitPending}) applies it with an UpdatePath.
+   */
+  externalRemoveProposal(request: MlsExternalRemoveRequest, options?: MlsCallOptions): Promise<Uint8Array>;
+
+  /**
+   * An `MLSMessage(GroupInfo)` for the current epoch, signed by this member, with the
+   * `external_pub` and `ratchet_tree` extensions: what a device that lost its state (or a new
+   * device of a member) needs to re-join by {@link joinByExternalCommit}. Publish one per epoch.
+   */
+  groupInfo(state: MlsGroupState, options?: MlsCallOptions): Promise<Uint8Array>;
+
+  /**
+   * Joins from a GroupInfo by external commit (RFC 9420 §12.4.3.2). Only a device of a user who
+   * already has a leaf in the group may join this way; with `resync`, the commit also removes the
+   * device's own old leaf (which must carry the same identity and key).
+   */
+  joinByExternalCommit(
+    groupInfo: Uint8Array,
+    joiner: MlsExternalJoiner,
+    options?: MlsCallOptions & { readonly resync?: { readonly oldLeafIndex: number } },
+  ): Promise<MlsExternalJoin>;
 }

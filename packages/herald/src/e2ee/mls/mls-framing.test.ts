@@ -4,7 +4,14 @@ import fc from 'fast-check';
 import { isHeraldError } from '../../errors/index.ts';
 import { nodeCryptoProvider } from './crypto/node-crypto-provider.ts';
 import type { MlsGroupState } from './mls-engine.ts';
-import { MlsTestWorld, utf8 } from './mls-test-kit.ts';
+import {
+  MlsTestWorld,
+  rejectsWith,
+  servedGroup,
+  utf8,
+  type ServedGroup,
+  type TestDevice,
+} from './mls-test-kit.ts';
 
 /** Runs `fn`; any failure must be a HeraldError with an E2EE code (never a crash or a TypeError). */
 async function onlyHeraldErrors(fn: () => unknown): Promise<void> {
@@ -20,27 +27,87 @@ void describe('MLS framing under hostile input (fast-check)', () => {
   const world = new MlsTestWorld(nodeCryptoProvider, { handshakeWireFormat: 'public' });
   const engine = world.engine;
   const samples: Uint8Array[] = [];
+  let g: ServedGroup;
   let bob: MlsGroupState;
+  /** Bob's second device, which may join by external commit. */
+  let bob2: TestDevice;
+  let groupInfo: Uint8Array;
+  let removal: Uint8Array;
+  let externalCommit: Uint8Array;
 
   before(async () => {
-    const alice = await world.enroll('usr_a', 'dev_a');
-    const b = await world.enroll('usr_b', 'dev_b');
-    const kp = await b.keyPackage();
-    let a = await engine.createGroup(await alice.keyPackage());
+    g = await servedGroup(world, ['a', 'b']);
+    const [a] = g.states as [MlsGroupState];
+    bob = g.states[1]!;
+    const c = await world.enroll('usr_c', 'dev_c1');
+    const kp = await c.keyPackage();
     const out = await engine.addMembers(a, [kp.keyPackage]);
-    a = engine.mergePendingCommit(out.pending);
-    bob = await engine.joinFromWelcome(out.welcome!, kp);
     const app = await engine.encrypt(a, utf8('fuzz me'));
     const commit = await engine.commitPending(app.state);
+    groupInfo = await engine.groupInfo(a);
+    removal = await engine.externalRemoveProposal({
+      groupId: a.groupId,
+      epoch: a.epoch,
+      removedLeafIndex: 0,
+      senderIndex: 0,
+      signer: g.ds.signer,
+    });
+    bob2 = await world.enroll('usr_b', 'dev_b2');
+    externalCommit = (await engine.joinByExternalCommit(groupInfo, bob2)).commit;
     samples.push(kp.keyPackage, out.welcome!, out.commit, app.message, commit.commit);
+    samples.push(groupInfo, removal, externalCommit);
   });
 
   void it('inspects arbitrary bytes without crashing', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ maxLength: 512 }), (bytes) =>
-        onlyHeraldErrors(() => engine.inspectMessage(bytes)),
-      ),
+      fc.asyncProperty(fc.uint8Array({ maxLength: 512 }), async (bytes) => {
+        await onlyHeraldErrors(() => engine.inspectMessage(bytes));
+        await onlyHeraldErrors(() => engine.joinByExternalCommit(bytes, bob2));
+      }),
       { numRuns: 500 },
+    );
+  });
+
+  void it('refuses every truncation of a GroupInfo, an external proposal and an external commit as malformed', async () => {
+    for (const sample of [groupInfo, removal, externalCommit])
+      for (let cut = 0; cut < sample.length; cut++) {
+        const bytes = sample.subarray(0, cut);
+        await rejectsWith(async () => engine.inspectMessage(bytes), 'HERALD_ERR_E2EE_MALFORMED_MESSAGE');
+        await rejectsWith(engine.processMessage(bob, bytes), 'HERALD_ERR_E2EE_MALFORMED_MESSAGE');
+        await rejectsWith(engine.joinByExternalCommit(bytes, bob2), 'HERALD_ERR_E2EE_MALFORMED_MESSAGE');
+      }
+  });
+
+  void it('accepts an external Remove only when group, epoch, sender, key and leaf are all right', async () => {
+    const a = g.states[0]!;
+    const other = await engine.generateSignatureKeyPair();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          sameGroup: fc.boolean(),
+          epochDelta: fc.integer({ min: -1, max: 1 }),
+          leaf: fc.nat({ max: 4 }),
+          senderIndex: fc.nat({ max: 2 }),
+          serverKey: fc.boolean(),
+        }),
+        async (p) => {
+          const proposal = await engine.externalRemoveProposal({
+            groupId: p.sameGroup ? a.groupId : utf8('some other group'),
+            epoch: a.epoch + BigInt(p.epochDelta),
+            removedLeafIndex: p.leaf,
+            senderIndex: p.senderIndex,
+            signer: p.serverKey ? g.ds.signer : other,
+          });
+          const valid =
+            p.sameGroup && p.epochDelta === 0 && p.leaf <= 1 && p.senderIndex === 0 && p.serverKey;
+          let accepted = false;
+          await onlyHeraldErrors(async () => {
+            accepted = (await engine.processMessage(bob, proposal)).kind === 'proposal';
+          });
+          assert.equal(accepted, valid, JSON.stringify(p));
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 
@@ -66,6 +133,7 @@ void describe('MLS framing under hostile input (fast-check)', () => {
         await onlyHeraldErrors(() => engine.inspectMessage(bytes));
         await onlyHeraldErrors(() => engine.validateKeyPackage(bytes));
         await onlyHeraldErrors(() => engine.processMessage(bob, bytes));
+        await onlyHeraldErrors(() => engine.joinByExternalCommit(bytes, bob2));
       }),
       { numRuns: 300 },
     );

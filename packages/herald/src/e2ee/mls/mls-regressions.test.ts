@@ -16,6 +16,7 @@ import {
   processPublicMessage,
   type CiphersuiteImpl,
   type ClientState,
+  type Commit,
   type CryptoProvider,
   type MLSMessage,
   type Proposal,
@@ -37,7 +38,7 @@ import { base64ToBytes, bytesToBase64 } from 'ts-mls/util/byteArray.js';
 import { commitRequiresPath, commitReusesHpkeKey } from './commit-checks.ts';
 import { nodeCryptoProvider } from './crypto/node-crypto-provider.ts';
 import type { MlsEngine, MlsGroupState, MlsProcessed } from './mls-engine.ts';
-import { MlsTestWorld, rejectsWith, utf8, type TestDevice } from './mls-test-kit.ts';
+import { DELIVERY_SERVICE, MlsTestWorld, rejectsWith, utf8, type TestDevice } from './mls-test-kit.ts';
 import { decodeKeyPackageSecret, TsMlsGroupState } from './ts-mls-group-state.ts';
 
 const SUITE = getCiphersuiteFromName('MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519');
@@ -70,17 +71,22 @@ interface Group {
   devices: TestDevice[];
   states: MlsGroupState[];
   secrets: Uint8Array[];
+  /** The Delivery Service, the group's external sender 0. */
+  ds: TestDevice;
 }
 
 /** A group of `n` members built by the first one; handshake messages public unless told. */
 async function group(n: number, handshakeWireFormat: 'public' | 'private' = 'public'): Promise<Group> {
   const world = new MlsTestWorld(nodeCryptoProvider, { handshakeWireFormat });
   const engine = world.engine;
+  const ds = await world.enroll(DELIVERY_SERVICE.userId, DELIVERY_SERVICE.deviceId);
   const devices = await Promise.all(
     Array.from({ length: n }, (_, i) => world.enroll(`usr_${i}`, `dev_${i}`)),
   );
   const bundles = await Promise.all(devices.map((d) => d.keyPackage()));
-  let first = await engine.createGroup(bundles[0]!);
+  let first = await engine.createGroup(bundles[0]!, {
+    externalSenders: [{ identity: ds.identity, signaturePublicKey: ds.signer.publicKey }],
+  });
   const out = await engine.addMembers(
     first,
     bundles.slice(1).map((b) => b.keyPackage),
@@ -88,7 +94,7 @@ async function group(n: number, handshakeWireFormat: 'public' | 'private' = 'pub
   first = engine.mergePendingCommit(out.pending);
   const states = [first];
   for (const b of bundles.slice(1)) states.push(await engine.joinFromWelcome(out.welcome!, b));
-  return { world, engine, devices, states, secrets: bundles.map((b) => b.secret) };
+  return { world, engine, devices, states, secrets: bundles.map((b) => b.secret), ds };
 }
 
 /** Feeds a handshake message to every member but `from`; returns the new states. */
@@ -303,75 +309,107 @@ void describe('the UpdatePath rule (RFC 9420 §12.4)', () => {
   });
 });
 
-void describe('removal', () => {
-  void it('leaves the removed member no key that opens the next epoch', async () => {
-    const g = await group(4);
-    const cs = await impl();
-    // Bob (leaf 1) commits once so he holds private keys for parent nodes on his path too.
-    const bobCommit = await g.engine.commitPending(g.states[1]!);
-    await deliver(g, 1, bobCommit.commit);
-    g.states[1] = g.engine.mergePendingCommit(bobCommit.pending);
-    const bobBefore = raw(g.states[1]!);
-    const bobKeys = Object.values(bobBefore.privatePath.privateKeys);
-    assert.ok(bobKeys.length >= 2, 'bob holds his leaf key and parent keys');
-
-    const aliceBefore = raw(g.states[0]!);
-    const removal = await g.engine.removeMembers(g.states[0]!, [1]);
-    g.states[0] = g.engine.mergePendingCommit(removal.pending);
-    const { commit } = publicMessage(removal.commit).content as Extract<
-      PublicMessage['content'],
-      { contentType: 'commit' }
-    >;
-    assert.ok(commit.path, 'a Remove commit carries an UpdatePath');
-
-    // The path secrets are HPKE-encrypted under the GroupContext of the new epoch (with the old
-    // transcript hash, RFC 9420 §7.6). Bob's keys open none of them; Carol's open hers (control).
-    const context = encodeGroupContext({
-      ...raw(g.states[0]!).groupContext,
-      confirmedTranscriptHash: aliceBefore.groupContext.confirmedTranscriptHash,
-    });
-    const opens = async (
-      key: Uint8Array,
-      ct: { kemOutput: Uint8Array; ciphertext: Uint8Array },
-    ): Promise<boolean> =>
-      decryptWithLabel(
-        await cs.hpke.importPrivateKey(key),
-        'UpdatePathNode',
-        context,
-        ct.kemOutput,
-        ct.ciphertext,
-        cs.hpke,
-      ).then(
-        () => true,
-        () => false,
-      );
-    const ciphertexts = commit.path.nodes.flatMap((n) => n.encryptedPathSecret);
-    assert.ok(ciphertexts.length > 0);
-    for (const ct of ciphertexts) for (const key of bobKeys) assert.equal(await opens(key, ct), false);
-    const carolKeys = Object.values(raw(g.states[2]!).privatePath.privateKeys);
-    let carolOpened = 0;
-    for (const ct of ciphertexts) for (const key of carolKeys) if (await opens(key, ct)) carolOpened++;
-    assert.ok(carolOpened >= 1, 'control: a remaining member opens its path secret with the same context');
-
-    // Following the protocol, Bob learns he was removed and can do nothing more.
-    const removed = kindOf(await g.engine.processMessage(g.states[1]!, removal.commit), 'commit');
-    assert.equal(removed.removedSelf, true);
-    const next = await g.engine.encrypt(g.states[0]!, utf8('after bob left'));
-    await rejectsWith(g.engine.processMessage(removed.state, next.message), 'HERALD_ERR_E2EE_NOT_A_MEMBER');
-    // Ignoring that, his last full state cannot read the next epoch either.
-    await assert.rejects(
-      processPrivateMessage(
-        bobBefore,
-        (decode(next.message) as Extract<MLSMessage, { wireformat: 'mls_private_message' }>).privateMessage,
-        makePskIndex(undefined, {}),
-        cs,
-      ),
-    );
-    // The others carry on.
-    await deliver(g, 0, removal.commit, [1]);
-    const got = kindOf(await g.engine.processMessage(g.states[2]!, next.message), 'application');
-    assert.equal(new TextDecoder().decode(got.plaintext), 'after bob left');
+/**
+ * How many of `commit`'s UpdatePath ciphertexts `keys` open. The path secrets are HPKE-encrypted
+ * under the GroupContext of the new epoch with the old transcript hash (RFC 9420 §7.6), which
+ * the committer's states before and after the commit give.
+ */
+async function pathSecretsOpened(
+  commit: Commit,
+  committerBefore: ClientState,
+  committerAfter: ClientState,
+  keys: readonly Uint8Array[],
+): Promise<{ ciphertexts: number; opened: number }> {
+  const cs = await impl();
+  const context = encodeGroupContext({
+    ...committerAfter.groupContext,
+    confirmedTranscriptHash: committerBefore.groupContext.confirmedTranscriptHash,
   });
+  const ciphertexts = commit.path?.nodes.flatMap((n) => n.encryptedPathSecret) ?? [];
+  let opened = 0;
+  for (const ct of ciphertexts)
+    for (const key of keys)
+      if (
+        await decryptWithLabel(
+          await cs.hpke.importPrivateKey(key),
+          'UpdatePathNode',
+          context,
+          ct.kemOutput,
+          ct.ciphertext,
+          cs.hpke,
+        ).then(
+          () => true,
+          () => false,
+        )
+      )
+        opened++;
+  return { ciphertexts: ciphertexts.length, opened };
+}
+
+void describe('removal', () => {
+  for (const how of ['by a member', "by the server's Remove proposal"] as const)
+    void it(`leaves a member removed ${how} no key that opens the next epoch`, async () => {
+      const g = await group(4);
+      const cs = await impl();
+      // Bob (leaf 1) commits once so he holds private keys for parent nodes on his path too.
+      const bobCommit = await g.engine.commitPending(g.states[1]!);
+      await deliver(g, 1, bobCommit.commit);
+      g.states[1] = g.engine.mergePendingCommit(bobCommit.pending);
+      if (how !== 'by a member') {
+        const proposal = await g.engine.externalRemoveProposal({
+          groupId: g.states[0]!.groupId,
+          epoch: g.states[0]!.epoch,
+          removedLeafIndex: 1,
+          senderIndex: 0,
+          signer: g.ds.signer,
+        });
+        for (let i = 0; i < 4; i++)
+          g.states[i] = kindOf(await g.engine.processMessage(g.states[i]!, proposal), 'proposal').state;
+      }
+      const bobBefore = raw(g.states[1]!);
+      const bobKeys = Object.values(bobBefore.privatePath.privateKeys);
+      assert.ok(bobKeys.length >= 2, 'bob holds his leaf key and parent keys');
+
+      const aliceBefore = raw(g.states[0]!);
+      const removal =
+        how === 'by a member'
+          ? await g.engine.removeMembers(g.states[0]!, [1])
+          : await g.engine.commitPending(g.states[0]!);
+      g.states[0] = g.engine.mergePendingCommit(removal.pending);
+      const { commit } = publicMessage(removal.commit).content as Extract<
+        PublicMessage['content'],
+        { contentType: 'commit' }
+      >;
+      assert.ok(commit.path, 'a Remove commit carries an UpdatePath');
+      assert.equal(commit.proposals[0]?.proposalOrRefType, how === 'by a member' ? 'proposal' : 'reference');
+
+      // Bob's keys open none of the path secrets; Carol's open hers (control).
+      const bob = await pathSecretsOpened(commit, aliceBefore, raw(g.states[0]!), bobKeys);
+      assert.ok(bob.ciphertexts > 0);
+      assert.equal(bob.opened, 0);
+      const carolKeys = Object.values(raw(g.states[2]!).privatePath.privateKeys);
+      const carol = await pathSecretsOpened(commit, aliceBefore, raw(g.states[0]!), carolKeys);
+      assert.ok(carol.opened >= 1, 'control: a remaining member opens its path secret with the same context');
+
+      // Following the protocol, Bob learns he was removed and can do nothing more.
+      const removed = kindOf(await g.engine.processMessage(g.states[1]!, removal.commit), 'commit');
+      assert.equal(removed.removedSelf, true);
+      const next = await g.engine.encrypt(g.states[0]!, utf8('after bob left'));
+      await rejectsWith(g.engine.processMessage(removed.state, next.message), 'HERALD_ERR_E2EE_NOT_A_MEMBER');
+      // Ignoring that, his last full state cannot read the next epoch either.
+      await assert.rejects(
+        processPrivateMessage(
+          bobBefore,
+          (decode(next.message) as Extract<MLSMessage, { wireformat: 'mls_private_message' }>).privateMessage,
+          makePskIndex(undefined, {}),
+          cs,
+        ),
+      );
+      // The others carry on.
+      await deliver(g, 0, removal.commit, [1]);
+      const got = kindOf(await g.engine.processMessage(g.states[2]!, next.message), 'application');
+      assert.equal(new TextDecoder().decode(got.plaintext), 'after bob left');
+    });
 
   void it('handles a by-reference Update proposal from leaf 0', async () => {
     const g = await group(3);
@@ -506,5 +544,35 @@ void describe('fresh HPKE keys in commits', () => {
       g.engine.processMessage(g.states[1]!, encodeMlsMessage(made.commit)),
       'HERALD_ERR_E2EE_KEY_REUSED',
     );
+  });
+});
+
+void describe('proposal decoding', () => {
+  void it('refuses a truncated Remove that ts-mls 1.6.4 reads as a complete custom proposal', async () => {
+    const g = await group(2);
+    const removal = await g.engine.externalRemoveProposal({
+      groupId: g.states[0]!.groupId,
+      epoch: g.states[0]!.epoch,
+      removedLeafIndex: 1,
+      senderIndex: 0,
+      signer: g.ds.signer,
+    });
+    // ts-mls's proposal decoder falls back to a custom proposal when a Remove's body does not
+    // parse: some prefix of the message then decodes completely, as `custom(3)`.
+    let prefix: Uint8Array | undefined;
+    for (let cut = 1; cut < removal.length && prefix === undefined; cut++) {
+      let end: number | undefined;
+      try {
+        end = decodeMlsMessage(removal.subarray(0, cut), 0)?.[1];
+      } catch {
+        end = undefined; // most prefixes throw
+      }
+      if (end === cut) prefix = removal.subarray(0, cut);
+    }
+    assert.ok(prefix, 'ts-mls decodes a strict prefix of the Remove as a whole message');
+    const content = publicMessage(prefix).content;
+    assert.equal(content.contentType === 'proposal' && content.proposal.proposalType, 3);
+    await rejectsWith(async () => g.engine.inspectMessage(prefix), 'HERALD_ERR_E2EE_MALFORMED_MESSAGE');
+    await rejectsWith(g.engine.processMessage(g.states[1]!, prefix), 'HERALD_ERR_E2EE_MALFORMED_MESSAGE');
   });
 });

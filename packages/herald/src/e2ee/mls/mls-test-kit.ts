@@ -4,7 +4,12 @@ import { isHeraldError } from '../../errors/index.ts';
 import type { MlsMemberIdentity } from './credential-validator.ts';
 import { nodeCryptoProvider } from './crypto/node-crypto-provider.ts';
 import { KeyDirectoryCredentialValidator } from './key-directory-credential-validator.ts';
-import type { MlsCipherSuiteName, MlsKeyPackageBundle, MlsSignatureKeyPair } from './mls-engine.ts';
+import type {
+  MlsCipherSuiteName,
+  MlsGroupState,
+  MlsKeyPackageBundle,
+  MlsSignatureKeyPair,
+} from './mls-engine.ts';
 import { TsMlsEngine, type TsMlsEngineOptions } from './ts-mls-engine.ts';
 
 /** The two crypto providers every engine test runs against. */
@@ -99,4 +104,56 @@ export async function rejectsWith(p: Promise<unknown> | (() => unknown), code: s
       return true;
     },
   );
+}
+
+/** The identity tests give the Delivery Service as a group's external sender. */
+export const DELIVERY_SERVICE = { userId: 'herald', deviceId: 'delivery-service' } as const;
+
+/** A group with the Delivery Service as external sender, built as devices would. */
+export interface ServedGroup {
+  readonly world: MlsTestWorld;
+  /** The Delivery Service (sender index 0), enrolled in the directory like a device. */
+  readonly ds: TestDevice;
+  /** Every external sender, by sender index (`ds` first). */
+  readonly externalSenders: TestDevice[];
+  readonly devices: TestDevice[];
+  /** Each device's state, by position in `devices` (leaf index = position). */
+  readonly states: MlsGroupState[];
+}
+
+/**
+ * `userIds.length` devices (`usr_x` / `dev_x1`) in one group: the first creates it with the
+ * Delivery Service (and `extraSenders` more server identities) as external senders and adds the
+ * others in one commit; they join by Welcome.
+ */
+export async function servedGroup(
+  world: MlsTestWorld,
+  userIds: readonly string[],
+  extraSenders = 0,
+): Promise<ServedGroup> {
+  const engine = world.engine;
+  const externalSenders: TestDevice[] = [];
+  for (let i = 0; i <= extraSenders; i++)
+    externalSenders.push(
+      await world.enroll(DELIVERY_SERVICE.userId, `${DELIVERY_SERVICE.deviceId}${i === 0 ? '' : `-${i}`}`),
+    );
+  const devices = await Promise.all(userIds.map((u) => world.enroll(`usr_${u}`, `dev_${u}1`)));
+  const bundles = await Promise.all(devices.map((d) => d.keyPackage()));
+  let first = await engine.createGroup(bundles[0]!, {
+    externalSenders: externalSenders.map((s) => ({
+      identity: s.identity,
+      signaturePublicKey: s.signer.publicKey,
+    })),
+  });
+  const states = [first];
+  if (bundles.length > 1) {
+    const out = await engine.addMembers(
+      first,
+      bundles.slice(1).map((b) => b.keyPackage),
+    );
+    first = engine.mergePendingCommit(out.pending);
+    states[0] = first;
+    for (const b of bundles.slice(1)) states.push(await engine.joinFromWelcome(out.welcome!, b));
+  }
+  return { world, ds: externalSenders[0]!, externalSenders, devices, states };
 }

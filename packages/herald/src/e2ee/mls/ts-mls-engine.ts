@@ -30,6 +30,7 @@ import {
   commitReusesHpkeKey,
   describeProposals,
   pendingProposals,
+  pendingRemovals,
 } from './commit-checks.ts';
 import {
   encodeMemberIdentity,
@@ -37,12 +38,16 @@ import {
   type CredentialValidator,
   type MlsMemberIdentity,
 } from './credential-validator.ts';
+import { checkExternalSenders } from './external-checks.ts';
 import {
   DEFAULT_MLS_CIPHER_SUITE,
   type MlsCallOptions,
   type MlsCipherSuiteName,
   type MlsCommitOutput,
   type MlsEngine,
+  type MlsExternalJoin,
+  type MlsExternalJoiner,
+  type MlsExternalRemoveRequest,
   type MlsExternalSender,
   type MlsFraming,
   type MlsGroupState,
@@ -67,7 +72,9 @@ import {
   validateKeyPackage,
   type KeyPackagePolicy,
 } from './ts-mls-key-packages.ts';
-import { erase, memberAt, receivePrivate, receivePublic } from './ts-mls-receive.ts';
+import { checkGroupId, externalJoin, externalRemoveProposal, groupInfoMessage } from './ts-mls-external.ts';
+import { erase, receivePrivate, receivePublic } from './ts-mls-receive.ts';
+import { memberAt, treeMembers } from './ts-mls-tree.ts';
 
 const DAY = 86_400;
 
@@ -246,6 +253,7 @@ export class TsMlsEngine implements MlsEngine {
         credential: { credentialType: 'basic', identity: encodeMemberIdentity(s.identity) },
       }),
     }));
+    if (options.groupId !== undefined) checkGroupId(options.groupId);
     const groupId = options.groupId ?? cs.rng.randomBytes(32);
     return this.#run(async (config) =>
       this.#wrap(await createGroup(groupId, keyPackage, privateKeys, extensions, cs, config)),
@@ -280,12 +288,14 @@ export class TsMlsEngine implements MlsEngine {
   ): Promise<MlsCommitOutput> {
     options.signal?.throwIfAborted();
     const client = TsMlsGroupState.unwrap(state);
-    const removes: Proposal[] = leafIndices.map((leaf) => {
-      if (!Number.isInteger(leaf) || leaf < 0)
-        throw new HeraldError('HERALD_ERR_E2EE_MEMBER_NOT_FOUND', { leaf });
+    // A leaf the server's Remove already names is covered by reference; naming it again by value
+    // would make the commit remove one leaf twice, which RFC 9420 §12.2 forbids.
+    const pending = pendingRemovals(client);
+    const removes: Proposal[] = [];
+    for (const leaf of new Set(leafIndices)) {
       memberAt(client.ratchetTree, leaf);
-      return { proposalType: 'remove', remove: { removed: leaf } };
-    });
+      if (!pending.has(leaf)) removes.push({ proposalType: 'remove', remove: { removed: leaf } });
+    }
     return this.#commit(state, removes);
   }
 
@@ -323,9 +333,18 @@ export class TsMlsEngine implements MlsEngine {
       if (!welcome.secrets.some((s) => bytesEqual(s.newMember, ref)))
         throw new HeraldError('HERALD_ERR_E2EE_WELCOME_NOT_FOR_US');
       const psks = makePskIndex(undefined, {});
-      return this.#wrap(
-        await joinGroup(welcome, own.keyPackage, own.privateKeys, psks, cs, tree, undefined, config),
+      const joined = await joinGroup(
+        welcome,
+        own.keyPackage,
+        own.privateKeys,
+        psks,
+        cs,
+        tree,
+        undefined,
+        config,
       );
+      await checkExternalSenders(joined.groupContext.extensions, this.#validator);
+      return this.#wrap(joined);
     });
   }
 
@@ -353,7 +372,7 @@ export class TsMlsEngine implements MlsEngine {
     return this.#run((_, withConfig) =>
       message.wireformat === 'mls_private_message'
         ? receivePrivate(withConfig(client), message.privateMessage, cs, this.#wrap)
-        : receivePublic(withConfig(client), message.publicMessage, cs, this.#wrap),
+        : receivePublic(withConfig(client), message.publicMessage, cs, this.#wrap, this.#validator),
     );
   }
 
@@ -379,11 +398,7 @@ export class TsMlsEngine implements MlsEngine {
   }
 
   members(state: MlsGroupState): readonly MlsMember[] {
-    const tree = TsMlsGroupState.unwrap(state).ratchetTree;
-    const out: MlsMember[] = [];
-    for (let node = 0; node < tree.length; node += 2)
-      if (tree[node] !== undefined) out.push(memberAt(tree, node / 2));
-    return out;
+    return treeMembers(TsMlsGroupState.unwrap(state).ratchetTree);
   }
 
   epochAuthenticator(state: MlsGroupState): Uint8Array {
@@ -410,6 +425,44 @@ export class TsMlsEngine implements MlsEngine {
     return inspectFraming(decodeMlsMessageStrict(bytes));
   }
 
+  async externalRemoveProposal(
+    request: MlsExternalRemoveRequest,
+    options: MlsCallOptions = {},
+  ): Promise<Uint8Array> {
+    options.signal?.throwIfAborted();
+    const cs = await this.#impl(request.cipherSuite ?? this.cipherSuite);
+    return mlsCall(() => externalRemoveProposal(request, cs));
+  }
+
+  async groupInfo(state: MlsGroupState, options: MlsCallOptions = {}): Promise<Uint8Array> {
+    options.signal?.throwIfAborted();
+    const client = TsMlsGroupState.unwrap(state);
+    assertActive(client);
+    const cs = await this.#impl(client.groupContext.cipherSuite);
+    return mlsCall(() => groupInfoMessage(client, cs));
+  }
+
+  async joinByExternalCommit(
+    groupInfoBytes: Uint8Array,
+    joiner: MlsExternalJoiner,
+    options: MlsCallOptions & { readonly resync?: { readonly oldLeafIndex: number } } = {},
+  ): Promise<MlsExternalJoin> {
+    options.signal?.throwIfAborted();
+    const message = decodeMlsMessageStrict(groupInfoBytes);
+    expectWireFormat(message, 'mls_group_info');
+    const cs = await this.#impl(message.groupInfo.groupContext.cipherSuite);
+    return this.#run(async (config) => {
+      const r = await externalJoin(message.groupInfo, joiner, options.resync?.oldLeafIndex, {
+        cs,
+        config,
+        validator: this.#validator,
+        policy: this.#policy,
+        now: this.#now(),
+      });
+      return { commit: r.commit, state: this.#wrap(r.state) };
+    });
+  }
+
   /** The ciphersuite implementation for an accepted suite, built once. */
   #impl(name: string): Promise<CiphersuiteImpl> {
     if (!isHeraldCipherSuite(name) || !this.#accepted.includes(name))
@@ -428,6 +481,11 @@ export class TsMlsEngine implements MlsEngine {
   async #commit(state: MlsGroupState, extra: readonly Proposal[]): Promise<MlsCommitOutput> {
     const client = TsMlsGroupState.unwrap(state);
     assertActive(client);
+    // RFC 9420 §12.2: a commit may not remove its committer; another member commits it.
+    if (pendingRemovals(client).has(client.privatePath.leafIndex))
+      throw new HeraldError('HERALD_ERR_E2EE_INVALID_STATE', {
+        detail: 'a pending proposal removes this device; another member must commit it',
+      });
     const cs = await this.#impl(client.groupContext.cipherSuite);
     const proposals = pendingProposals(client, extra);
     // ts-mls 1.6.4 attaches an UpdatePath only for Update, Remove or no proposals; a commit

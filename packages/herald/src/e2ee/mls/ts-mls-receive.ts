@@ -15,10 +15,12 @@ import { decryptSenderData } from 'ts-mls/privateMessage.js';
 import { leafToNodeIndex, toLeafIndex } from 'ts-mls/treemath.js';
 import { HeraldError } from '../../errors/index.ts';
 import { checkIncomingCommit } from './commit-checks.ts';
-import { credentialIdentity } from './credential-validator.ts';
-import type { MlsGroupState, MlsMember, MlsProcessed } from './mls-engine.ts';
+import type { CredentialValidator } from './credential-validator.ts';
+import { checkExternalCommit, checkExternalProposal } from './external-checks.ts';
+import type { MlsGroupState, MlsProcessed } from './mls-engine.ts';
 import { toHeraldError } from './mls-errors.ts';
-import { proposalTypeName } from './mls-framing.ts';
+import { checkContentProposals, proposalTypeName } from './mls-framing.ts';
+import { memberAt } from './ts-mls-tree.ts';
 
 /**
  * Erases secrets ts-mls reports as consumed. (ts-mls's own `zeroOutUint8Array` first fills
@@ -27,18 +29,6 @@ import { proposalTypeName } from './mls-framing.ts';
  */
 export function erase(secrets: readonly Uint8Array[]): void {
   for (const s of secrets) s.fill(0);
-}
-
-/** The member at a leaf of `tree`. */
-export function memberAt(tree: RatchetTree, leafIndex: number): MlsMember {
-  const node = tree[leafToNodeIndex(toLeafIndex(leafIndex))];
-  if (node?.nodeType !== 'leaf')
-    throw new HeraldError('HERALD_ERR_E2EE_MEMBER_NOT_FOUND', { leaf: leafIndex });
-  return {
-    leafIndex,
-    identity: credentialIdentity(node.leaf.credential),
-    signaturePublicKey: node.leaf.signaturePublicKey,
-  };
 }
 
 type Wrap = (client: ClientState) => MlsGroupState;
@@ -134,6 +124,7 @@ export async function receivePrivate(
     throw await classifyUnprotectFailure(err, pm, receiver, cs);
   }
   const { content } = unprotected.content;
+  checkContentProposals(content);
 
   if (content.contentType === 'application') {
     if (content.sender.senderType !== 'member')
@@ -179,20 +170,33 @@ export async function receivePrivate(
     : { kind: 'proposal', state: wrap(r.newState), proposalType: proposalTypeName(content.proposal) };
 }
 
-/** Processes a PublicMessage (a proposal or commit of the current epoch). */
+/**
+ * Processes a PublicMessage (a proposal or commit of the current epoch): a member's, the
+ * Delivery Service's Remove as external sender, or an external commit of a joining device.
+ */
 export async function receivePublic(
   client: ClientState,
   pm: PublicMessage,
   cs: CiphersuiteImpl,
   wrap: Wrap,
+  validator: CredentialValidator,
 ): Promise<MlsProcessed> {
   const { content } = pm;
   const current = client.groupContext.epoch;
   if (content.epoch < current) throw epochError('HERALD_ERR_E2EE_STALE_EPOCH', content.epoch, current);
   if (content.epoch > current) throw epochError('HERALD_ERR_E2EE_FUTURE_EPOCH', content.epoch, current);
+  // Members join only by a member's Add and Welcome, or by external commit (which the joiner
+  // signs as a new leaf); an Add proposed by the joiner itself (RFC 9420 §12.1.8) would let any
+  // enrolled device slip into the next commit of any group it can send to.
+  if (content.sender.senderType === 'new_member_proposal')
+    throw new HeraldError('HERALD_ERR_E2EE_EXTERNAL_PROPOSAL_REFUSED', {
+      reason: 'Herald adds members by Welcome only',
+    });
+  if (content.sender.senderType === 'external') await checkExternalProposal(client, pm, cs, validator);
   if (content.contentType === 'commit') {
     if (content.sender.senderType === 'member' && content.sender.leafIndex === client.privatePath.leafIndex)
       throw new HeraldError('HERALD_ERR_E2EE_OWN_COMMIT');
+    if (content.sender.senderType === 'new_member_commit') checkExternalCommit(client, content.commit);
     checkIncomingCommit(client, content.commit);
   }
   const r = await processPublicMessage(client, pm, makePskIndex(client, {}), cs, acceptAll);
