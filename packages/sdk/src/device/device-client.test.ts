@@ -41,7 +41,7 @@ async function refused(p: Promise<unknown>, code: SdkErrorCode): Promise<void> {
   });
 }
 
-describe('device client (against a scripted server)', () => {
+describe('device client (against a scripted server)', { timeout: 120_000 }, () => {
   it('creates a group with every device of the users, and messages reach each other device', async () => {
     const server = await new FakeHerald().start();
     const phone = await device(server, 'alice');
@@ -197,5 +197,62 @@ describe('device client (against a scripted server)', () => {
       (e: unknown) => isHeraldApiError(e) && e.status === 401,
     );
     await refused(d.send('bm90IGEgZ3JvdXA=', 'x'), 'HERALD_SDK_INVALID_ARGUMENT');
+  });
+
+  it("commits the server's Remove of a revoked device; the revoked device is refused and cannot read on", async () => {
+    const server = await new FakeHerald().start();
+    const phone = await device(server, 'alice');
+    const laptop = await device(server, 'alice');
+    const bob = await device(server, 'bob');
+    const groupId = await phone.createGroup(['bob', 'alice']);
+    await laptop.sync();
+    await bob.sync();
+    await server.revoke(laptop.identity!.deviceId);
+    // Bob syncs first: he receives the proposal and commits it.
+    await bob.sync();
+    const group = server.group(groupId)!;
+    assert.ok(![...group.members.values()].includes(laptop.identity!.deviceId), 'the laptop left the roster');
+    assert.deepEqual(
+      (await bob.members(groupId)).map((m) => m.deviceId).sort(),
+      [bob.identity!.deviceId, phone.identity!.deviceId].sort(),
+    );
+    await phone.sync();
+    assert.equal(await phone.safetyNumber(groupId), await bob.safetyNumber(groupId));
+    await bob.send(groupId, 'after the revocation');
+    assert.deepEqual(texts(await phone.sync()), ['bob:after the revocation']);
+    await assert.rejects(
+      laptop.sync(),
+      (e: unknown) => isHeraldApiError(e, 'HERALD_ERR_DEVICE_INACTIVE') && e.status === 403,
+    );
+    await assert.rejects(laptop.send(groupId, 'x'), (e: unknown) =>
+      isHeraldApiError(e, 'HERALD_ERR_DEVICE_INACTIVE'),
+    );
+  });
+
+  it('re-joins by external commit from the latest GroupInfo when it cannot apply a winning commit', async () => {
+    const server = await new FakeHerald().start();
+    const store = new MemoryStore();
+    const alice = await device(server, 'alice');
+    const bob = await device(server, 'bob', store);
+    const groupId = await alice.createGroup(['bob']);
+    await bob.sync();
+    const key = (await store.keys('group/')).find((k) => k.endsWith('/state'))!;
+    const old = (await store.get(key))!;
+    await alice.commitPending(groupId);
+    await bob.sync();
+    await alice.commitPending(groupId);
+    // Bob's device comes back with a state two epochs old (a restored backup, say).
+    await store.set(key, old);
+    await store.set('inbox/cursor', new TextEncoder().encode('0'));
+    const restored = await device(server, 'bob', store);
+    const failures: string[] = [];
+    restored.onFailure((f) => failures.push(f.error.message));
+    await restored.sync();
+    await alice.sync();
+    assert.equal(await restored.safetyNumber(groupId), await alice.safetyNumber(groupId));
+    await alice.send(groupId, 'welcome back');
+    assert.deepEqual(texts(await restored.sync()), ['alice:welcome back']);
+    assert.equal((await alice.members(groupId)).length, 2, 'the old leaf was replaced, not kept');
+    assert.deepEqual(failures, []);
   });
 });

@@ -22,7 +22,6 @@ import { LiveUpdates, subprotocolWebSocket, type WebSocketFactory } from './live
 import { rosterBetween } from './roster.ts';
 import { safetyNumber } from './safety-number.ts';
 import { SecureApi, type ClaimedKeyPackage, type DeviceInfo, type InboxItem } from './secure-api.ts';
-import { groupInfoOf, rejoinCapable } from './mls-capabilities.ts';
 
 /** Options of {@link createDevice}. */
 export interface DeviceClientOptions {
@@ -344,7 +343,7 @@ export class DeviceClient {
         // Building consumed secrets of `before`; the store still holds it for a lost race.
         this.#groups.evict(groupId);
         const next = this.#engine.mergePendingCommit(out.pending);
-        const groupInfo = await groupInfoOf(this.#engine, next, options);
+        const groupInfo = await this.#engine.groupInfo(next, options);
         try {
           await this.#api.handshake(
             groupId,
@@ -492,6 +491,8 @@ export class DeviceClient {
     let cursor = Number(fromUtf8((await this.#o.store.get(INBOX_CURSOR, options)) ?? utf8('0')));
     for (;;) {
       const items = await this.#api.inbox(cursor, INBOX_PAGE, options);
+      // Proposals come from the Delivery Service as external sender: know (and prove) it first.
+      if (items.length > 0) await this.#deliveryService(options);
       for (const item of items) {
         if (item.seq <= cursor) continue;
         try {
@@ -613,20 +614,18 @@ export class DeviceClient {
 
   /**
    * Re-joins a group by external commit from the latest GroupInfo (RFC 9420 §12.4.3.2),
-   * replacing this device's old leaf. Returns false when the engine or server cannot.
+   * replacing this device's old leaf. Returns false when the server refuses it.
    */
   async #rejoin(groupId: string, old: MlsGroupState, options: CallOptions): Promise<boolean> {
     const me = this.#me();
-    const engine = rejoinCapable(this.#engine);
-    if (engine === undefined) return false;
     try {
       const groupInfo = await this.#api.groupInfo(groupId, options);
-      const joined = await engine.joinByExternalCommit(
+      const joined = await this.#engine.joinByExternalCommit(
         groupInfo,
         { identity: { userId: me.userId, deviceId: me.deviceId }, signer: me.signer },
         { ...options, resync: { oldLeafIndex: old.ownLeafIndex } },
       );
-      const nextInfo = await groupInfoOf(this.#engine, joined.state, options);
+      const nextInfo = await this.#engine.groupInfo(joined.state, options);
       await this.#api.handshake(
         groupId,
         {
@@ -640,6 +639,8 @@ export class DeviceClient {
         options,
       );
       this.#groups.setPending(groupId, { commit: joined.commit, next: joined.state });
+      // The echo is already queued: fetch again in this sync.
+      this.#syncAgain = true;
       return true;
     } catch {
       return false;

@@ -142,6 +142,34 @@ export class FakeHerald {
     return error(404, 'HERALD_ERR_API_NOT_FOUND');
   };
 
+  /**
+   * Revokes a device as the server does: refused at once, a `revoke` entry in the key log, and
+   * an external Remove proposal for its leaf queued to the other members of each of its groups.
+   */
+  async revoke(deviceId: string): Promise<void> {
+    const d = this.#devices.get(deviceId)!;
+    d.status = 'revoked';
+    await this.log.append({ user: d.userId, device: d.id, key: d.key, action: 'revoke' });
+    for (const [groupId, group] of this.#groups) await this.#proposeRemovals(groupId, group);
+  }
+
+  // A proposal counts only in its epoch (RFC 9420 §12.1): propose again after every commit that
+  // leaves a revoked device in the group.
+  async #proposeRemovals(groupId: string, group: Group): Promise<void> {
+    for (const [leaf, deviceId] of group.members) {
+      if (this.#devices.get(deviceId)?.status !== 'revoked') continue;
+      const proposal = await this.#engine.externalRemoveProposal({
+        groupId: bytes(groupId),
+        epoch: group.epoch,
+        removedLeafIndex: leaf,
+        senderIndex: 0,
+        signer: this.ds.signer,
+      });
+      for (const d of group.members.values())
+        if (d !== deviceId) this.#queue(d, groupId, 'proposal', b64(proposal));
+    }
+  }
+
   async #enroll(body: Record<string, unknown>): Promise<Response> {
     const userId = this.#tokens.get(body.enrollmentToken as string);
     if (userId === undefined) return error(401, 'HERALD_ERR_KEYS_ENROLLMENT_TOKEN_INVALID');
@@ -208,6 +236,7 @@ export class FakeHerald {
     if (typeof body.welcome === 'string')
       for (const a of roster.added ?? [])
         if (!before.includes(a.deviceId)) this.#queue(a.deviceId, groupId, 'welcome', body.welcome);
+    await this.#proposeRemovals(groupId, group);
     return json(200, { epoch: Number(group.epoch) });
   }
 }
