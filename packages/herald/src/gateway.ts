@@ -15,6 +15,7 @@ import { AcceptService } from './messages/accept-service.ts';
 import type { PolicyEngine } from './policy/decision.ts';
 import { ActivePolicy, SHIPPED_DEFAULT_POLICY } from './policy-runtime/active-policy.ts';
 import { openRecordLogs } from './journal/record-logs.ts';
+import { openKeys } from './keys/open-keys.ts';
 import { ensureSandboxTenant } from './sandbox/sandbox-tenant.ts';
 import { startSimulator, type SimulatorHandle } from './simulator/control/start-simulator.ts';
 import type { SmscHandle } from './simulator/smsc/smsc-server.ts';
@@ -96,6 +97,15 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         'no archive or log signer keys: messages a policy journals `sealed` will fail, not be sent unjournaled',
       );
 
+    const keys = openKeys(store, config.dataDir, process.env, local || opts.sandbox, {
+      logger: log.child({ part: 'keys' }),
+    });
+    if (!keys.directory.canSequence)
+      log.warn(
+        {},
+        'no HERALD_KEYS_SIGNER_KEY: this process records key directory entries but does not sequence them',
+      );
+
     let dispatcher: Dispatcher | undefined;
     if (opts.worker) {
       dispatcher = new Dispatcher(
@@ -126,7 +136,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       const sequencer = setInterval(() => {
         if (sequencing) return;
         sequencing = true;
-        Promise.all([logs?.journal.log.sequenceAll(), logs?.audit.log.sequenceAll()])
+        Promise.all([
+          logs?.journal.log.sequenceAll(),
+          logs?.audit.log.sequenceAll(),
+          keys.directory.canSequence ? keys.directory.log.sequenceAll() : undefined,
+        ])
           .catch((err: unknown) =>
             log.error({ err: { code: (err as { code?: string }).code } }, 'sequencing failed'),
           )
@@ -174,6 +188,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         adapters,
         ...(logs ? { logs } : {}),
         ...(active ? { policy: active } : {}),
+        keys,
         logger: log.child({ part: 'api' }),
         readiness: async () => {
           const problems: string[] = [];

@@ -67,6 +67,15 @@ export class Authenticator {
     this.#cache.clear();
   }
 
+  /**
+   * Forgets the cached caller of one device, so its suspension or revocation takes effect at once
+   * in this process (other processes see it within `ttlMs`).
+   */
+  forgetDevice(deviceId: string): void {
+    for (const [hash, hit] of this.#cache)
+      if ('device' in hit.caller && hit.caller.device.deviceId === deviceId) this.#cache.delete(hash);
+  }
+
   async #apiKey(hash: string): Promise<Caller> {
     const record = await this.tenants.findApiKeyByHash(hash);
     if (!record) throw new HeraldError('HERALD_ERR_AUTH_INVALID');

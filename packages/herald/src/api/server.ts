@@ -8,6 +8,7 @@ import type { RecordLogs } from '../journal/record-logs.ts';
 import type { ActivePolicy } from '../policy-runtime/active-policy.ts';
 import { HeraldError } from '../errors/index.ts';
 import type { AcceptService } from '../messages/accept-service.ts';
+import type { Keys } from '../keys/keys.ts';
 import type { Store } from '../storage/store.ts';
 import { Authenticator } from './auth.ts';
 import { sendError, toHeraldError } from './error-handler.ts';
@@ -19,6 +20,9 @@ import { usageRoutes } from './usage-routes.ts';
 import { policyRoutes } from './policy-routes.ts';
 import { providerRoutes } from './provider-routes.ts';
 import { webhookRoutes } from './webhook-routes.ts';
+import { deviceRoutes } from './device-routes.ts';
+import { directoryRoutes } from './directory-routes.ts';
+import { keyPackageRoutes } from './key-package-routes.ts';
 
 export interface ApiDeps {
   readonly store: Store;
@@ -35,6 +39,8 @@ export interface ApiDeps {
   readonly policy?: ActivePolicy;
   /** Channel adapters that take provider webhooks (RBM events, DSNs). */
   readonly adapters?: ReadonlyMap<Channel, ChannelAdapter>;
+  /** Devices, KeyPackages and the key directory (the `keys` part), when this gateway serves them. */
+  readonly keys?: Keys;
 }
 
 /** Paths served without an API key. */
@@ -74,7 +80,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
 
   const auth = new Authenticator(deps.store.tenants, deps.store.devices);
   app.addHook('onRequest', async (req) => {
-    if (PUBLIC.test(req.url)) return;
+    if (PUBLIC.test(req.url) || req.routeOptions.config.public === true) return;
     const caller = await auth.authenticate(req);
     if ('device' in caller) req.device = caller.device;
     else req.principal = caller.principal;
@@ -91,6 +97,12 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   if (deps.policy) await app.register(policyRoutes, { policy: deps.policy });
   await app.register(auditRoutes, { db: deps.store.conn.db });
   await app.register(usageRoutes, { db: deps.store.conn.db });
-  if (deps.logs) await app.register(tlogRoutes, { logs: deps.logs });
+  if (deps.logs || deps.keys)
+    await app.register(tlogRoutes, { logs: deps.logs, keys: deps.keys?.directory.log });
+  if (deps.keys) {
+    await app.register(deviceRoutes, { keys: deps.keys, forgetDevice: (id) => auth.forgetDevice(id) });
+    await app.register(keyPackageRoutes, { keyPackages: deps.keys.keyPackages });
+    await app.register(directoryRoutes, { directory: deps.keys.directory });
+  }
   return app;
 }

@@ -1,20 +1,30 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { HeraldError } from '../errors/index.ts';
 import type { RecordLogs } from '../journal/record-logs.ts';
+import type { TransparencyLog } from '../journal/transparency-log.ts';
 
-const Params = Type.Object({ log: Type.Union([Type.Literal('journal'), Type.Literal('audit')]) });
+const LOGS = ['journal', 'audit', 'keys'] as const;
+const Params = Type.Object({ log: Type.Union(LOGS.map((l) => Type.Literal(l))) });
 
 /**
  * `/v1/tlog/:log/…`: the latest signed checkpoint and proofs, for anyone to verify with standard
  * C2SP tools. Public: they reveal sizes and hashes, never records.
  */
-export const tlogRoutes: FastifyPluginAsyncTypebox<{ logs: RecordLogs }> = async (app, { logs }) => {
-  const pick = (log: 'journal' | 'audit') => (log === 'journal' ? logs.journal.log : logs.audit.log);
+export const tlogRoutes: FastifyPluginAsyncTypebox<{
+  logs?: RecordLogs | undefined;
+  /** The key directory's log, when this gateway runs the `keys` part. */
+  keys?: TransparencyLog | undefined;
+}> = async (app, { logs, keys }) => {
+  const pick = (log: (typeof LOGS)[number], url: string): TransparencyLog => {
+    const found = log === 'keys' ? keys : log === 'journal' ? logs?.journal.log : logs?.audit.log;
+    if (!found) throw new HeraldError('HERALD_ERR_API_NOT_FOUND', { method: 'GET', url: url.slice(0, 100) });
+    return found;
+  };
   app.get(
     '/v1/tlog/:log/checkpoint',
     { schema: { summary: 'Latest signed checkpoint (C2SP signed note)', tags: ['tlog'], params: Params } },
     async (req, reply) => {
-      const note = await pick(req.params.log).checkpoint();
+      const note = await pick(req.params.log, req.url).checkpoint();
       if (!note)
         throw new HeraldError('HERALD_ERR_API_NOT_FOUND', { method: 'GET', url: req.url.slice(0, 100) });
       return reply.type('text/plain; charset=utf-8').send(note);
@@ -33,7 +43,7 @@ export const tlogRoutes: FastifyPluginAsyncTypebox<{ logs: RecordLogs }> = async
         ),
       },
     },
-    async (req) => pick(req.params.log).inclusionProof(req.query.index, req.query.size),
+    async (req) => pick(req.params.log, req.url).inclusionProof(req.query.index, req.query.size),
   );
   app.get(
     '/v1/tlog/:log/consistency',
@@ -48,6 +58,6 @@ export const tlogRoutes: FastifyPluginAsyncTypebox<{ logs: RecordLogs }> = async
         ),
       },
     },
-    async (req) => pick(req.params.log).consistencyProof(req.query.from, req.query.to),
+    async (req) => pick(req.params.log, req.url).consistencyProof(req.query.from, req.query.to),
   );
 };

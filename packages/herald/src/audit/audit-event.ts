@@ -5,7 +5,12 @@ export const AUDIT_ACTIONS = [
   'policy.change',
   'key.create',
   'key.revoke',
-  'device.revoke',
+  // Devices (the `keys` part): who issued enrollment, who enrolled, and every change of status.
+  'device.enrollment_token.issued',
+  'device.enrolled',
+  'device.suspended',
+  'device.resumed',
+  'device.revoked',
   'journal.hold.create',
   'journal.hold.release',
   'journal.export.request',

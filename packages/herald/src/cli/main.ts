@@ -1,5 +1,6 @@
 import { isHeraldError } from '../errors/index.ts';
 import { keysCommand, migrateCommand, tenantsCommand } from './admin-commands.ts';
+import { devicesCommand } from './device-commands.ts';
 import { policyExplainCommand, policyTestCommand, nodePolicyCliIo } from '../policy/index.ts';
 import { journalExportCommand, journalVerifyCommand } from './journal-commands.ts';
 import { sendCommand } from './send-command.ts';
@@ -17,6 +18,8 @@ usage: herald <command> [options]
   keys create --tenant <name> --role sender|admin|auditor|compliance [--name <label>]
   keys list --tenant <name>
   keys revoke --tenant <name> <key-id>
+  devices enroll-token --tenant <name> --user <id> [--ttl <seconds>]   one-time device enrollment token
+  devices list --tenant <name> [--user <id>]
   send --to <recipient> --text <text> [--classification internal] [--no-follow]
   policy test <policy.yaml> <cases.yaml>     run a policy's test cases; non-zero on any failure
   policy explain <policy.yaml> [message]     the decision and its trace for one message
@@ -44,6 +47,8 @@ export async function main(argv: string[]): Promise<number> {
         return await tenantsCommand(rest, out);
       case 'keys':
         return await keysCommand(rest, out);
+      case 'devices':
+        return await devicesCommand(rest, out);
       case 'send':
         return await sendCommand(rest, out);
       case 'policy': {

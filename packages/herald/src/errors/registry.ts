@@ -62,6 +62,52 @@ export const ERRORS = {
     reason: 'forbidden',
     message: 'The caller ({role}) may not {action}',
   },
+  // --- devices, KeyPackages and the key directory (the `keys` part; never keys or tokens in messages)
+  HERALD_ERR_DEVICE_NOT_FOUND: {
+    status: 404,
+    reason: 'not_found',
+    message: 'Device {id} not found',
+  },
+  HERALD_ERR_DEVICE_REVOKED: {
+    status: 409,
+    reason: 'conflict',
+    message: 'Device {id} is revoked; revocation is final',
+  },
+  HERALD_ERR_KEYS_ENROLLMENT_TOKEN_INVALID: {
+    status: 401,
+    reason: 'unauthorized',
+    message: 'The enrollment token is unknown, already used or expired',
+  },
+  HERALD_ERR_KEYS_INVALID_SIGNATURE_KEY: {
+    status: 400,
+    reason: 'invalid',
+    message: 'The signature key is not a raw 32-byte Ed25519 public key',
+  },
+  HERALD_ERR_KEYS_ATTESTATION_UNSUPPORTED: {
+    status: 400,
+    reason: 'invalid',
+    message: 'Attestation format {format} is not accepted by this gateway',
+  },
+  HERALD_ERR_KEYS_ATTESTATION_REJECTED: {
+    status: 400,
+    reason: 'invalid',
+    message: 'The device attestation was refused: {reason}',
+  },
+  HERALD_ERR_KEYS_TOO_MANY_DEVICES: {
+    status: 409,
+    reason: 'conflict',
+    message: 'The user already has {max} devices; revoke one first',
+  },
+  HERALD_ERR_KEYS_KEY_PACKAGE_NOT_OWN: {
+    status: 400,
+    reason: 'invalid',
+    message: "A KeyPackage's credential is not this device with its directory key: {reason}",
+  },
+  HERALD_ERR_KEYS_TOO_MANY_KEY_PACKAGES: {
+    status: 409,
+    reason: 'conflict',
+    message: 'The device would hold more than {max} unclaimed KeyPackages',
+  },
   // --- messages
   HERALD_ERR_MESSAGE_INVALID_RECIPIENT: {
     status: 400,

@@ -64,7 +64,11 @@ async function devArchiveKey(dataDir: string, local: boolean): Promise<Uint8Arra
   return key;
 }
 
-function devSignerKey(dataDir: string, name: string, file: string, local: boolean): string {
+/**
+ * A checkpoint signer key from `file` in the data directory, made there on first use for a local
+ * install (with its verifier key beside it as `<name>.pub`); refused for other installs.
+ */
+export function devSignerKey(dataDir: string, name: string, file: string, local: boolean): string {
   const path = join(dataDir, file);
   if (existsSync(path)) return readFileSync(path, 'utf8').trim();
   if (!local)

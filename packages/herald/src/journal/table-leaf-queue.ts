@@ -3,7 +3,10 @@ import type { DialectName } from '../storage/connect.ts';
 import type { LeafQueue } from './leaf-queue.ts';
 
 /** A {@link LeafQueue} over a table with `id`, `leaf_hash` and `leaf_index` columns. */
-export function tableLeafQueue(table: 'audit_events' | 'journal_records', dialect: DialectName): LeafQueue {
+export function tableLeafQueue(
+  table: 'audit_events' | 'journal_records' | 'key_directory_entries',
+  dialect: DialectName,
+): LeafQueue {
   return {
     async pending(trx, limit) {
       const rows = await trx

@@ -56,8 +56,12 @@ export class DeviceStore {
     return row && toDevice(row);
   }
 
-  async get(tenantId: TenantId, id: string): Promise<DeviceRecord | undefined> {
-    const row = await this.db
+  async get(
+    tenantId: TenantId,
+    id: string,
+    db: Kysely<Database> = this.db,
+  ): Promise<DeviceRecord | undefined> {
+    const row = await db
       .selectFrom('devices')
       .selectAll()
       .where('tenant_id', '=', tenantId)
@@ -66,11 +70,24 @@ export class DeviceStore {
     return row && toDevice(row);
   }
 
-  /** A tenant's devices, optionally of one user, oldest first. */
-  async list(tenantId: TenantId, userId?: string): Promise<DeviceRecord[]> {
+  /**
+   * A tenant's devices, optionally of one user, in id order (ids sort by enrollment time); a page
+   * of at most `limit` after the id `after`.
+   */
+  async list(
+    tenantId: TenantId,
+    userId?: string,
+    page: { after?: string | undefined; limit?: number | undefined } = {},
+  ): Promise<DeviceRecord[]> {
     let q = this.db.selectFrom('devices').selectAll().where('tenant_id', '=', tenantId);
     if (userId !== undefined) q = q.where('user_id', '=', userId);
-    return (await q.orderBy('enrolled_at').orderBy('id').execute()).map(toDevice);
+    if (page.after !== undefined) q = q.where('id', '>', page.after);
+    return (
+      await q
+        .orderBy('id')
+        .limit(page.limit ?? 1000)
+        .execute()
+    ).map(toDevice);
   }
 
   /** Moves a device to `status`; a revoked device never changes again. False when nothing changed. */

@@ -4,6 +4,8 @@ import type { Millis } from './schema.ts';
 export interface KeysTables {
   devices: DevicesTable;
   enrollment_tokens: EnrollmentTokensTable;
+  key_packages: KeyPackagesTable;
+  key_directory_entries: KeyDirectoryEntriesTable;
 }
 
 /**
@@ -33,4 +35,40 @@ export interface EnrollmentTokensTable {
   created_at: Millis;
   expires_at: Millis;
   used_at: Millis | null;
+}
+
+/**
+ * Uploaded MLS KeyPackages. `available` ones are in the device's pool; a claimed one turns
+ * `claimed` (a last-resort one stays `available` until replaced, then `retired`). Claimed and
+ * retired rows stay until they expire so a Welcome naming their `ref` can be routed.
+ */
+export interface KeyPackagesTable {
+  /** The `KeyPackageRef` (RFC 9420 §5.2), lowercase hex. */
+  ref: string;
+  tenant_id: string;
+  user_id: string;
+  device_id: string;
+  /** The `MLSMessage(KeyPackage)` as uploaded. */
+  key_package: Uint8Array;
+  last_resort: number;
+  state: 'available' | 'claimed' | 'retired';
+  not_after: Millis;
+  uploaded_at: Millis;
+  claimed_at: Millis | null;
+}
+
+/**
+ * The key directory: one row per publication, rotation or revocation of a device key. `entry`
+ * holds the exact JSON bytes hashed into the `keys` log's leaf (`keys/key-directory-entry.ts`).
+ */
+export interface KeyDirectoryEntriesTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  device_id: string;
+  action: 'publish' | 'rotate' | 'revoke';
+  entry: string;
+  at: Millis;
+  leaf_hash: Uint8Array;
+  leaf_index: number | null;
 }

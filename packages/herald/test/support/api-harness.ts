@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { generateApiKey } from '../../src/api/api-key.ts';
-import { buildApi } from '../../src/api/server.ts';
+import { buildApi, type ApiDeps } from '../../src/api/server.ts';
 import { SecretBox } from '../../src/crypto/secret-box.ts';
 import { AcceptQueue } from '../../src/messages/accept-queue.ts';
 import { AcceptService } from '../../src/messages/accept-service.ts';
@@ -9,8 +9,14 @@ import { builtinPolicy } from '../../src/policy/builtin-policy.ts';
 import type { Role } from '../../src/storage/tenant-store.ts';
 import type { Store } from '../../src/storage/store.ts';
 
-/** The HTTP API over a real store, without a worker, for request/response tests. */
-export async function apiHarness(store: Store): Promise<{
+/**
+ * The HTTP API over a real store, without a worker, for request/response tests; `extra` adds
+ * optional parts (e.g. `keys`).
+ */
+export async function apiHarness(
+  store: Store,
+  extra: Partial<Pick<ApiDeps, 'keys' | 'logs'>> = {},
+): Promise<{
   app: FastifyInstance;
   box: SecretBox;
   keyFor(tenant: string, role: Role): Promise<string>;
@@ -24,7 +30,7 @@ export async function apiHarness(store: Store): Promise<{
     retentionClasses: new Set(['standard', '7y']),
     defaultRetention: 'standard',
   });
-  const app = await buildApi({ store, accept, box, readiness: async () => [] });
+  const app = await buildApi({ store, accept, box, readiness: async () => [], ...extra });
   return {
     app,
     box,

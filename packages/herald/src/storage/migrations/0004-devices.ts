@@ -29,6 +29,53 @@ export function devices(dialect: 'sqlite' | 'postgres'): Migration {
         .addColumn('expires_at', 'bigint', (c) => c.notNull())
         .addColumn('used_at', 'bigint')
         .execute();
+      await db.schema
+        .createTable('key_packages')
+        .addColumn('ref', 'text', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('device_id', 'text', (c) => c.notNull())
+        .addColumn('key_package', bytes, (c) => c.notNull())
+        .addColumn('last_resort', 'integer', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('not_after', 'bigint', (c) => c.notNull())
+        .addColumn('uploaded_at', 'bigint', (c) => c.notNull())
+        .addColumn('claimed_at', 'bigint')
+        .execute();
+      await db.schema
+        .createIndex('key_packages_pool')
+        .on('key_packages')
+        .columns(['device_id', 'state', 'last_resort', 'uploaded_at'])
+        .execute();
+      await db.schema
+        .createTable('key_directory_entries')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('device_id', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('entry', 'text', (c) => c.notNull())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('leaf_hash', bytes, (c) => c.notNull())
+        .addColumn('leaf_index', 'bigint')
+        .execute();
+      await db.schema
+        .createIndex('key_directory_entries_leaf')
+        .unique()
+        .on('key_directory_entries')
+        .column('leaf_index')
+        .execute();
+      await db.schema
+        .createIndex('key_directory_entries_pending')
+        .on('key_directory_entries')
+        .column('id')
+        .where(sql.ref('leaf_index'), 'is', null)
+        .execute();
+      await db.schema
+        .createIndex('key_directory_entries_device')
+        .on('key_directory_entries')
+        .columns(['tenant_id', 'device_id', 'id'])
+        .execute();
     },
   };
 }
