@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { generateNoteKey } from '@herald/server/tlog';
+import { generateNoteKey, type Ed25519NoteVerifier } from '@herald/server/tlog';
 import { testDatabases } from '../../../herald/test/support/databases.ts';
 import { KEYS_ORIGIN, openKeysHarness, type KeysHarness } from '../../../herald/test/support/keys-harness.ts';
 import {
@@ -26,7 +26,7 @@ describe('device client against the real keys API', () => {
     h = await openKeysHarness(db!);
     baseUrl = await h.app.listen({ port: 0, host: '127.0.0.1' });
     admin = await h.keyFor('acme', 'admin');
-    verifierKey = h.trust.verifiers[0]!.verifierKey;
+    verifierKey = (h.trust.verifiers[0] as Ed25519NoteVerifier).verifierKey;
     // The gateway integrates directory entries every second; here, every 50 ms.
     sequencer = setInterval(() => void h.keys.directory.log.sequenceAll(), 50);
   });
