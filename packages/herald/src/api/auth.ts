@@ -3,6 +3,7 @@ import { HeraldError } from '../errors/index.ts';
 import type { ApiKeyId, TenantId } from '../ids.ts';
 import type { DevicePrincipal } from '../keys/device-principal.ts';
 import { hashDeviceToken, looksLikeDeviceToken } from '../keys/device-token.ts';
+import { subprotocolBearer } from '../secure/stream-auth.ts';
 import type { DeviceStore } from '../storage/device-store.ts';
 import type { Role, TenantStore } from '../storage/tenant-store.ts';
 import { hashApiKey, looksLikeApiKey } from './api-key.ts';
@@ -40,8 +41,10 @@ export class Authenticator {
 
   async authenticate(req: FastifyRequest): Promise<Caller> {
     const header = req.headers.authorization;
-    if (!header) throw new HeraldError('HERALD_ERR_AUTH_MISSING');
-    const token = /^Bearer (\S+)$/.exec(header)?.[1];
+    // A browser's WebSocket cannot send headers: its token comes as a subprotocol.
+    const offered = header ? undefined : subprotocolBearer(req);
+    if (!header && offered === undefined) throw new HeraldError('HERALD_ERR_AUTH_MISSING');
+    const token = header ? /^Bearer (\S+)$/.exec(header)?.[1] : offered;
     const kind =
       token === undefined
         ? undefined

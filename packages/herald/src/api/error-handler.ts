@@ -21,7 +21,10 @@ export function toHeraldError(err: unknown, req: FastifyRequest, bodyLimit: numb
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new HeraldError('HERALD_ERR_API_MALFORMED_JSON');
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new HeraldError('HERALD_ERR_API_BODY_TOO_LARGE', { limit: bodyLimit });
+      // Some routes (the secure channel's, which carry MLS messages) have their own limit.
+      return new HeraldError('HERALD_ERR_API_BODY_TOO_LARGE', {
+        limit: req.routeOptions.bodyLimit ?? bodyLimit,
+      });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new HeraldError('HERALD_ERR_API_UNSUPPORTED_MEDIA_TYPE');
   }

@@ -15,7 +15,12 @@ export const LIMITS = {
   idempotencyKeyChars: 255,
   maxTtlSeconds: 30 * 24 * 3600,
   pageSize: 200,
+  /** Largest MLS message in `content.mls` (the Delivery Service's default limit). */
+  mlsMessageBytes: 256 * 1024,
 } as const;
+
+/** Standard base64 characters (the decoder checks canonical form). */
+const BASE64 = '^[A-Za-z0-9+/]*={0,2}$';
 
 export const SendMessageBody = Type.Object(
   {
@@ -24,10 +29,32 @@ export const SendMessageBody = Type.Object(
       maxLength: 254,
       description: 'E.164 number, email address or `user:<id>`',
     }),
-    content: Type.Object(
-      { text: Type.String({ minLength: 1, maxLength: LIMITS.textChars }) },
-      { additionalProperties: false },
-    ),
+    content: Type.Union([
+      Type.Object(
+        { text: Type.String({ minLength: 1, maxLength: LIMITS.textChars }) },
+        { additionalProperties: false },
+      ),
+      Type.Object(
+        {
+          mls: Type.Object(
+            {
+              groupId: Type.String({ minLength: 24, maxLength: 88, pattern: BASE64 }),
+              message: Type.String({
+                minLength: 4,
+                maxLength: 4 * Math.ceil(LIMITS.mlsMessageBytes / 3),
+                pattern: BASE64,
+                description: 'An MLS PrivateMessage with application data, encrypted by the sender',
+              }),
+            },
+            { additionalProperties: false },
+          ),
+        },
+        {
+          additionalProperties: false,
+          description: 'End-to-end-encrypted content for the secure channel; only to `user:<id>`',
+        },
+      ),
+    ]),
     classification: literals(CLASSIFICATIONS),
     retention: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,31}$' })),
     ttl: Type.Optional(Type.Integer({ minimum: 1, maximum: LIMITS.maxTtlSeconds, description: 'seconds' })),

@@ -9,6 +9,8 @@ import type { ActivePolicy } from '../policy-runtime/active-policy.ts';
 import { HeraldError } from '../errors/index.ts';
 import type { AcceptService } from '../messages/accept-service.ts';
 import type { Keys } from '../keys/keys.ts';
+import type { SecureChannel } from '../secure/secure-channel.ts';
+import { secureRoutes } from '../secure/secure-routes.ts';
 import type { Store } from '../storage/store.ts';
 import { Authenticator } from './auth.ts';
 import { sendError, toHeraldError } from './error-handler.ts';
@@ -41,6 +43,8 @@ export interface ApiDeps {
   readonly adapters?: ReadonlyMap<Channel, ChannelAdapter>;
   /** Devices, KeyPackages and the key directory (the `keys` part), when this gateway serves them. */
   readonly keys?: Keys;
+  /** The secure channel's Delivery Service, when this process serves devices. */
+  readonly secure?: SecureChannel;
 }
 
 /** Paths served without an API key. */
@@ -104,5 +108,6 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     await app.register(keyPackageRoutes, { keyPackages: deps.keys.keyPackages });
     await app.register(directoryRoutes, { directory: deps.keys.directory });
   }
+  if (deps.secure) await app.register(secureRoutes, { channel: deps.secure });
   return app;
 }

@@ -26,6 +26,12 @@ export interface OutboundMessage {
   /** After this instant the provider should not deliver any more. */
   readonly expiresAt?: Date;
   /**
+   * End-to-end-encrypted content for the `secure` channel: the MLS application message the
+   * sender encrypted in its own process, for the group it names (base64). Set only on `full`
+   * steps of the secure channel; `body` is empty then, because the gateway has no plaintext.
+   */
+  readonly mls?: { readonly groupId: string; readonly message: string };
+  /**
    * Optional rich parts for channels that render them (RCS: a card, suggested replies and
    * actions). Channels without rich rendering send `body` alone; push never sends either.
    */

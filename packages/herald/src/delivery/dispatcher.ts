@@ -12,6 +12,7 @@ import { backoffDelay, type BackoffPolicy } from './backoff.ts';
 import type { Journal } from '../journal/journal.ts';
 import { addressFor } from './channel-address.ts';
 import { captureBeforeSend } from './journal-capture.ts';
+import { isMlsContent, openContent } from '../messages/message-content.ts';
 import type { PriceTable } from './price-table.ts';
 import { ThroughputLimiter } from './throughput-limiter.ts';
 
@@ -189,8 +190,22 @@ export class Dispatcher {
     );
     try {
       // A notice step never carries content: its text comes from the policy, not the sender.
-      const content = sealed && this.box.open(sealed, m.id);
-      const body = step.content === 'notice' ? (step.notice ?? '') : content;
+      const content = sealed === undefined ? undefined : openContent(this.box, sealed, m.id);
+      const mls = content !== undefined && isMlsContent(content) ? content.mls : undefined;
+      const body =
+        step.content === 'notice'
+          ? (step.notice ?? '')
+          : content === undefined
+            ? undefined
+            : isMlsContent(content)
+              ? ''
+              : content.text;
+      // Ciphertext only the recipient's devices can read travels only end to end.
+      if (mls !== undefined && step.content === 'full' && adapter.tier !== 'e2ee')
+        throw new HeraldError('HERALD_ERR_CHANNEL_RECIPIENT_UNSUPPORTED', {
+          channel: step.channel,
+          detail: 'end-to-end-encrypted content travels only on the secure channel',
+        });
       if (decision.journal === 'sealed' && content !== undefined) {
         // Fail closed: a message that must be journaled is never sent unjournaled.
         if (!this.journal)
@@ -211,6 +226,7 @@ export class Dispatcher {
           to,
           body,
           contentKind: step.content,
+          ...(mls !== undefined && step.content === 'full' ? { mls } : {}),
           ...(m.expires_at === null ? {} : { expiresAt: new Date(m.expires_at) }),
         },
         { signal: AbortSignal.timeout(this.opts.sendTimeoutMs) },
@@ -229,7 +245,9 @@ export class Dispatcher {
       const retry = e.isRetryable && attempt < this.opts.maxAttempts;
       const at = Date.now();
       const retryAt = retry ? at + backoffDelay(this.opts.backoff, attempt) : undefined;
-      const unsupported = e.code === 'HERALD_ERR_CHANNEL_INVALID_DESTINATION';
+      const unsupported =
+        e.code === 'HERALD_ERR_CHANNEL_INVALID_DESTINATION' ||
+        e.code === 'HERALD_ERR_CHANNEL_RECIPIENT_UNSUPPORTED';
       const after = await this.store.delivery.attemptFailed(
         m,
         attemptId,

@@ -2,6 +2,7 @@ import type { Journal } from '../journal/journal.ts';
 import type { Decision } from '../policy/decision.ts';
 import type { MessageRow } from '../storage/message-store.ts';
 import type { Store } from '../storage/store.ts';
+import { isMlsContent, type MessageContent } from '../messages/message-content.ts';
 
 /**
  * Captures a message the policy journals `sealed`, once, at the mediation boundary: before its
@@ -11,7 +12,7 @@ export async function captureBeforeSend(
   store: Store,
   journal: Journal,
   m: MessageRow,
-  content: string,
+  content: MessageContent,
   decision: Decision,
 ): Promise<void> {
   await store.tx.run(async (trx) => {
@@ -28,7 +29,9 @@ export async function captureBeforeSend(
       retention: m.retention,
       labels: Object.entries(JSON.parse(m.labels) as Record<string, string>).map(([k, v]) => `${k}=${v}`),
       recipients: [m.recipient],
-      content: { text: content },
+      // MLS content is captured as the ciphertext it is; the sender's SDK seals the readable
+      // copy for the archive (docs/secure-channel.md).
+      content: isMlsContent(content) ? { mls: content.mls } : { text: content.text },
       decision,
     });
   });

@@ -125,6 +125,11 @@ export const ERRORS = {
     reason: 'conflict',
     message: 'Message {id} is not waiting for review',
   },
+  HERALD_ERR_MESSAGE_MLS_NEEDS_USER: {
+    status: 400,
+    reason: 'invalid',
+    message: 'End-to-end-encrypted (mls) content can only be sent to a Herald user id (user:<id>)',
+  },
   HERALD_ERR_MESSAGE_INVALID_CURSOR: {
     status: 400,
     reason: 'invalid',
@@ -540,6 +545,58 @@ export const ERRORS = {
     message: 'Invalid argument to the MLS engine: {detail}',
   },
   HERALD_ERR_E2EE_INTERNAL: { status: 500, reason: 'internal', message: 'MLS engine failure: {detail}' },
+  // --- secure (the Delivery Service: groups, ordering, device queues; never content)
+  HERALD_ERR_SECURE_GROUP_EXISTS: {
+    status: 409,
+    reason: 'conflict',
+    message: 'A group with this id already exists',
+  },
+  HERALD_ERR_SECURE_GROUP_NOT_FOUND: { status: 404, reason: 'not_found', message: 'No such group' },
+  HERALD_ERR_SECURE_NOT_MEMBER: {
+    status: 403,
+    reason: 'forbidden',
+    message: 'This device is not an active member of the group',
+  },
+  HERALD_ERR_SECURE_STALE_EPOCH: {
+    status: 409,
+    reason: 'conflict',
+    message: 'The message is for epoch {epoch}; the group is at epoch {current}',
+  },
+  HERALD_ERR_SECURE_WRONG_CONTENT_TYPE: {
+    status: 400,
+    reason: 'invalid',
+    message: 'Expected an MLS {expected} here, got {actual}',
+  },
+  HERALD_ERR_SECURE_INVALID_ROSTER: {
+    status: 400,
+    reason: 'invalid',
+    message: 'The roster does not fit the group: {detail}',
+  },
+  HERALD_ERR_SECURE_INVALID_HANDSHAKE: {
+    status: 400,
+    reason: 'invalid',
+    message: 'The handshake request is inconsistent: {detail}',
+  },
+  HERALD_ERR_SECURE_MESSAGE_TOO_LARGE: {
+    status: 413,
+    reason: 'invalid',
+    message: 'The {field} is larger than {limit} bytes',
+  },
+  HERALD_ERR_SECURE_QUEUE_FULL: {
+    status: 429,
+    reason: 'throttled',
+    message: 'The inbox of a recipient device holds {limit} items; retry once it has fetched',
+  },
+  HERALD_ERR_SECURE_NO_GROUP_INFO: {
+    status: 404,
+    reason: 'not_found',
+    message: 'No GroupInfo has been stored for this group',
+  },
+  HERALD_ERR_SECURE_TOO_MANY_STREAMS: {
+    status: 429,
+    reason: 'throttled',
+    message: 'This device already has {limit} open streams',
+  },
 } as const satisfies Record<string, ErrorDef>;
 
 export type ErrorCode = keyof typeof ERRORS;

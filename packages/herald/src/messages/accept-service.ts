@@ -3,18 +3,28 @@ import type { Principal } from '../api/auth.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import { HeraldError } from '../errors/index.ts';
 import { newMessageId, type MessageId } from '../ids.ts';
-import type { Classification, Decision, PolicyEngine, RecipientContext } from '../policy/decision.ts';
+import type {
+  Classification,
+  Decision,
+  PolicyEngine,
+  RecipientContext,
+  RecipientKind,
+} from '../policy/decision.ts';
 import type { MessageStatus } from '../delivery/message-status.ts';
 import type { MessageRow } from '../storage/message-store.ts';
 import type { MessageStore } from '../storage/message-store.ts';
 import type { AcceptQueue } from './accept-queue.ts';
 import { countryOfNumber } from '../policy/country.ts';
 import { parseRecipient } from './recipient.ts';
+import { LIMITS } from '../api/message-schemas.ts';
+import { mlsBytes, readGroupMessage, type FramingReader } from '../secure/framing-checks.ts';
+import { parseGroupId } from '../secure/group-id.ts';
+import { isMlsContent, sealContent, type MessageContent, type MlsContent } from './message-content.ts';
 
 /** A send request after schema validation. */
 export interface SendRequest {
   readonly to: string;
-  readonly content: { readonly text: string };
+  readonly content: MessageContent;
   readonly classification: Classification;
   readonly retention?: string;
   readonly ttl?: number;
@@ -53,11 +63,14 @@ export class AcceptService {
       readonly box: SecretBox;
       readonly retentionClasses: ReadonlySet<string>;
       readonly defaultRetention: string;
+      /** Reads MLS framing, to refuse malformed `mls` content at once; absent: checked at send. */
+      readonly mls?: FramingReader;
     },
   ) {}
 
   async accept(principal: Principal, req: SendRequest, now = Date.now()): Promise<AcceptAnswer> {
     const recipient = parseRecipient(req.to);
+    if (isMlsContent(req.content)) this.#checkMls(req.content.mls, recipient.kind);
     const retention = req.retention ?? this.deps.defaultRetention;
     if (!this.deps.retentionClasses.has(retention)) {
       throw new HeraldError('HERALD_ERR_MESSAGE_UNKNOWN_RETENTION', { retention });
@@ -99,7 +112,7 @@ export class AcceptService {
         retention,
         labels,
         // Content is kept only for messages that will be sent, and only sealed.
-        sealedContent: status === 'blocked' ? null : this.deps.box.seal(req.content.text, id),
+        sealedContent: status === 'blocked' ? null : sealContent(this.deps.box, req.content, id),
         decision,
         status,
         ...(key === undefined ? {} : { idempotencyKey: key, requestHash: requestHash(req) }),
@@ -116,6 +129,17 @@ export class AcceptService {
     } finally {
       if (flightKey !== undefined) this.#inFlight.delete(flightKey);
     }
+  }
+
+  /**
+   * End-to-end-encrypted content goes to a Herald user's devices only, and must be an
+   * application message of the group it names; the plaintext never reaches the gateway.
+   */
+  #checkMls(mls: MlsContent, kind: RecipientKind): void {
+    if (kind !== 'user') throw new HeraldError('HERALD_ERR_MESSAGE_MLS_NEEDS_USER');
+    const groupId = parseGroupId(mls.groupId);
+    const bytes = mlsBytes(mls.message, 'content.mls.message', LIMITS.mlsMessageBytes);
+    if (this.deps.mls) readGroupMessage(this.deps.mls, bytes, groupId, ['application']);
   }
 }
 
