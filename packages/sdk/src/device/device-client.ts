@@ -82,6 +82,11 @@ interface Envelope {
   readonly text: string;
 }
 const MAX_TEXT = 100_000;
+const OWN_MESSAGES_KEPT = 1000;
+
+async function digest(bytes: Uint8Array): Promise<string> {
+  return toHex(new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', bytes)));
+}
 
 function stale(err: unknown): boolean {
   return (
@@ -110,6 +115,12 @@ export class DeviceClient {
   #syncing: Promise<ReceivedMessage[]> | undefined;
   #syncAgain = false;
   #externalSender: { userId: string; deviceId: string; signatureKey: Uint8Array } | undefined;
+  /**
+   * Digests of the application messages this device encrypted recently: the server fans a
+   * message sent through `POST /v1/messages` out to every member device, this one included, and
+   * MLS cannot decrypt a device's own messages (RFC 9420 §6.3.2), so those are skipped.
+   */
+  readonly #ownMessages = new Set<string>();
 
   /** Use {@link createDevice}. */
   constructor(options: DeviceClientOptions, identity: DeviceIdentityRecord | undefined) {
@@ -405,6 +416,12 @@ export class DeviceClient {
       const envelope: Envelope = { v: 1, text };
       const out = await this.#engine.encrypt(state, utf8(JSON.stringify(envelope)), options);
       await this.#groups.put(groupId, out.state);
+      this.#ownMessages.add(await digest(out.message));
+      // Bounded: the oldest go first (a Set iterates in insertion order).
+      for (const d of this.#ownMessages) {
+        if (this.#ownMessages.size <= OWN_MESSAGES_KEPT) break;
+        this.#ownMessages.delete(d);
+      }
       return out.message;
     });
   }
@@ -536,6 +553,7 @@ export class DeviceClient {
         return undefined;
       }
       case 'application': {
+        if (this.#ownMessages.delete(await digest(item.message))) return undefined;
         const state = await this.#groups.get(item.groupId);
         if (state === undefined)
           throw new HeraldSdkError('HERALD_SDK_UNKNOWN_GROUP', { groupId: item.groupId });
