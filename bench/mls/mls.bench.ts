@@ -16,6 +16,7 @@ import { defaultCryptoProvider, type CryptoProvider } from 'ts-mls';
 import { nodeCryptoProvider } from '../../packages/herald/src/e2ee/mls/crypto/node-crypto-provider.ts';
 import type {
   MlsCommitOutput,
+  MlsExternalJoiner,
   MlsGroupState,
   MlsKeyPackageBundle,
 } from '../../packages/herald/src/e2ee/mls/mls-engine.ts';
@@ -97,16 +98,27 @@ const engines = new Map(
 const keyGen = engines.get('native')!;
 
 let devices = 0;
+/** Each KeyPackage's device, for re-joining by external commit. */
+const owners = new Map<MlsKeyPackageBundle, MlsExternalJoiner>();
 async function newKeyPackages(n: number): Promise<MlsKeyPackageBundle[]> {
   const out: MlsKeyPackageBundle[] = [];
   for (let i = 0; i < n; i++) {
     const identity = { userId: `usr_${devices}`, deviceId: `dev_${devices++}` };
     const signer = await keyGen.generateSignatureKeyPair();
     directory.publish(identity, signer.publicKey);
-    out.push(await keyGen.generateKeyPackage(identity, signer));
+    const bundle = await keyGen.generateKeyPackage(identity, signer);
+    owners.set(bundle, { identity, signer });
+    out.push(bundle);
   }
   return out;
 }
+
+// The Delivery Service, every group's external sender (revocation).
+const ds = {
+  identity: { userId: 'herald', deviceId: 'delivery-service' },
+  signer: await keyGen.generateSignatureKeyPair(),
+};
+directory.publish(ds.identity, ds.signer.publicKey);
 
 /** Application messages (one member encrypts, the other decrypts) per CPU and per wall second. */
 async function applicationMessages(
@@ -144,8 +156,17 @@ async function applicationMessages(
 interface Bench {
   creator: MlsGroupState;
   follower: MlsGroupState | undefined;
+  /** The follower's device. */
+  followerDevice: MlsExternalJoiner | undefined;
   build: number;
   phases: { commit: Cost[]; process: Cost[]; welcome: Cost[] };
+  /** Revocation: server builds the Remove, a member takes it, commits it, another applies that. */
+  revoke: { build: Cost[]; take: Cost[]; commit: Cost[]; apply: Cost[] };
+  /**
+   * Recovery: GroupInfo, the follower's external join with resync, a member applying it; and,
+   * as the baseline, a newcomer joining by Welcome into the same tree.
+   */
+  rejoin: { groupInfo: Cost[]; join: Cost[]; apply: Cost[]; welcome: Cost[] };
 }
 
 /**
@@ -155,7 +176,9 @@ interface Bench {
  */
 async function buildGroup(engine: TsMlsEngine, members: MlsKeyPackageBundle[]): Promise<Bench> {
   const t0 = now();
-  let creator = await engine.createGroup(members[0]!);
+  let creator = await engine.createGroup(members[0]!, {
+    externalSenders: [{ identity: ds.identity, signaturePublicKey: ds.signer.publicKey }],
+  });
   let follower: MlsGroupState | undefined;
   if (members.length > 1) {
     const bulk = await engine.addMembers(
@@ -165,7 +188,87 @@ async function buildGroup(engine: TsMlsEngine, members: MlsKeyPackageBundle[]): 
     creator = engine.mergePendingCommit(bulk.pending);
     follower = await engine.joinFromWelcome(bulk.welcome!, members[1]!);
   }
-  return { creator, follower, build: now() - t0, phases: { commit: [], process: [], welcome: [] } };
+  return {
+    creator,
+    follower,
+    followerDevice: members[1] === undefined ? undefined : owners.get(members[1]),
+    build: now() - t0,
+    phases: { commit: [], process: [], welcome: [] },
+    revoke: { build: [], take: [], commit: [], apply: [] },
+    rejoin: { groupInfo: [], join: [], apply: [], welcome: [] },
+  };
+}
+
+/**
+ * Revokes the group's last leaf: the server's Remove, the follower taking it (the creator takes
+ * it untimed), the creator's commit, the follower applying it.
+ */
+async function revokeLast(engine: TsMlsEngine, g: Bench): Promise<void> {
+  const follower = g.follower!;
+  const leaf = engine.members(g.creator).at(-1)!.leafIndex;
+  let proposal: Uint8Array = new Uint8Array();
+  g.revoke.build.push(
+    await timed(async () => {
+      proposal = await engine.externalRemoveProposal({
+        groupId: g.creator.groupId,
+        epoch: g.creator.epoch,
+        removedLeafIndex: leaf,
+        senderIndex: 0,
+        signer: ds.signer,
+      });
+    }),
+  );
+  let taken: MlsGroupState = follower;
+  g.revoke.take.push(
+    await timed(async () => {
+      taken = (await engine.processMessage(follower, proposal)).state;
+    }),
+  );
+  const creator = (await engine.processMessage(g.creator, proposal)).state;
+  let out: MlsCommitOutput | undefined;
+  g.revoke.commit.push(
+    await timed(async () => {
+      out = await engine.commitPending(creator);
+    }),
+  );
+  g.creator = engine.mergePendingCommit(out!.pending);
+  g.revoke.apply.push(
+    await timed(async () => {
+      g.follower = (await engine.processMessage(taken, out!.commit)).state;
+    }),
+  );
+}
+
+/**
+ * The follower drops its state and re-joins from the creator's GroupInfo, resyncing its leaf.
+ * Baseline: `spare` joins the same tree by Welcome (the Add is never merged).
+ */
+async function rejoinFollower(engine: TsMlsEngine, g: Bench, spare: MlsKeyPackageBundle): Promise<void> {
+  const add = await engine.addMembers(g.creator, [spare.keyPackage]);
+  g.rejoin.welcome.push(
+    await timed(async () => {
+      await engine.joinFromWelcome(add.welcome!, spare);
+    }),
+  );
+  const oldLeafIndex = g.follower!.ownLeafIndex;
+  let info: Uint8Array = new Uint8Array();
+  g.rejoin.groupInfo.push(
+    await timed(async () => {
+      info = await engine.groupInfo(g.creator);
+    }),
+  );
+  let joined: Awaited<ReturnType<TsMlsEngine['joinByExternalCommit']>> | undefined;
+  g.rejoin.join.push(
+    await timed(async () => {
+      joined = await engine.joinByExternalCommit(info, g.followerDevice!, { resync: { oldLeafIndex } });
+    }),
+  );
+  g.rejoin.apply.push(
+    await timed(async () => {
+      g.creator = (await engine.processMessage(g.creator, joined!.commit)).state;
+    }),
+  );
+  g.follower = joined!.state;
 }
 
 /** Adds one member: the committer's commit + Welcome, a member processing it, the joiner. */
@@ -222,6 +325,7 @@ async function main(): Promise<void> {
   );
 
   const pool = await newKeyPackages(Math.max(...SIZES));
+  const recovery = new Map<number, Map<string, Bench>>();
   console.log('Adding one member — median CPU ms (wall ms): commit = the committer builds commit + Welcome;');
   console.log('process = a member applies the commit; welcome = the new member joins (validates the tree).');
   console.log(
@@ -263,7 +367,41 @@ async function main(): Promise<void> {
     console.log(
       `${''.padStart(5)} ${'ratio'.padEnd(8)} ${''.padStart(8)} ${ratios}   stock/native by CPU (target ≥ 5×)`,
     );
+    if (size < 2) continue;
+    // As many revocations as newcomers to revoke; re-joins leave the group as it was, so more.
+    const [spare] = await newKeyPackages(1);
+    for (let i = 0; i < (size >= 1000 ? 2 : 15); i++)
+      for (const { name } of PROVIDERS) {
+        const engine = engines.get(name)!;
+        const g = groups.get(name)!;
+        if (i < newcomers.length) await revokeLast(engine, g);
+        await rejoinFollower(engine, g, spare!);
+      }
+    recovery.set(size, groups);
   }
+
+  console.log('\nRevocation and recovery — median CPU ms: the server builds its Remove; a member takes it;');
+  console.log('a member commits it (UpdatePath); another applies that commit. A member signs a GroupInfo;');
+  console.log('a device re-joins from it by external commit with resync; a member applies the commit.');
+  console.log('Baseline: a newcomer joining the same tree by Welcome. After commits with UpdatePaths the');
+  console.log("tree's parent nodes are set, and ts-mls 1.6.4's tree validation (every join) grows ~n².");
+  console.log(
+    `${'size'.padStart(5)} ${'provider'.padEnd(8)} ${['server', 'take', 'commit', 'apply', 'GroupInfo', 'ext. join', 'apply', 'Welcome'].map((h) => h.padStart(10)).join('')}   ext./Welcome`,
+  );
+  const med = (cs: Cost[]): number => median(cs.map((c) => c.cpu));
+  for (const [size, groups] of recovery)
+    for (const { name } of PROVIDERS) {
+      const g = groups.get(name)!;
+      const cols = [
+        ...[g.revoke.build, g.revoke.take, g.revoke.commit, g.revoke.apply].map(med),
+        ...[g.rejoin.groupInfo, g.rejoin.join, g.rejoin.apply, g.rejoin.welcome].map(med),
+      ];
+      // Baseline in the same run: a Welcome join into the same tree.
+      const ratio = med(g.rejoin.join) / med(g.rejoin.welcome);
+      console.log(
+        `${String(size).padStart(5)} ${name.padEnd(8)} ${cols.map((c) => fmt(c, 2).padStart(10)).join('')}${`${fmt(ratio, 2)}×`.padStart(15)}`,
+      );
+    }
   console.log(
     `\nNode raw Ed25519 at the end: ${fmt(await ed25519Ceiling(), 0)} pairs per CPU second; load average ${loadavg()}`,
   );

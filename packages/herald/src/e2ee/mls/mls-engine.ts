@@ -254,7 +254,12 @@ export interface MlsEngine {
     options?: MlsCallOptions & { readonly ratchetTree?: Uint8Array },
   ): Promise<MlsGroupState>;
 
-  /** Processes an incoming PublicMessage or PrivateMessage of this group. */
+  /**
+   * Processes an incoming PublicMessage or PrivateMessage of this group: a member's message, the
+   * server's Remove as external sender, or a device's external commit. A received proposal is
+   * kept until a commit covers it, and until then this device cannot {@link encrypt}: commit it
+   * promptly with {@link commitPending} (unless it removes this device).
+   */
   processMessage(state: MlsGroupState, message: Uint8Array, options?: MlsCallOptions): Promise<MlsProcessed>;
 
   /** Encrypts application data to the group (a PrivateMessage). */

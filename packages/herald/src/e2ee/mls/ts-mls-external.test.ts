@@ -95,6 +95,8 @@ for (const { name, provider } of MLS_PROVIDERS) {
 
       const a2 = kind(await engine.processMessage(a1, proposal), 'proposal');
       assert.equal(a2.proposalType, 'remove');
+      // Until a member commits it, nobody sends (ts-mls refuses with proposals pending).
+      await rejectsWith(engine.encrypt(a2.state, utf8('too early')), 'HERALD_ERR_E2EE_INVALID_STATE');
       const b2 = kind(await engine.processMessage(b1, proposal), 'proposal');
       const c2 = kind(await engine.processMessage(c1, proposal), 'proposal');
       // The revoked device cannot commit its own removal (RFC 9420 §12.2).
