@@ -108,6 +108,11 @@ export const ERRORS = {
     reason: 'conflict',
     message: 'The device would hold more than {max} unclaimed KeyPackages',
   },
+  HERALD_ERR_KEYS_SERVICE_KEY_CONFLICT: {
+    status: 409,
+    reason: 'conflict',
+    message: 'Device {id} is already published with another key, or is no longer active',
+  },
   // --- messages
   HERALD_ERR_MESSAGE_INVALID_RECIPIENT: {
     status: 400,

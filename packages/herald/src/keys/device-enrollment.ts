@@ -84,6 +84,68 @@ export class DeviceEnrollment {
     return issueEnrollmentToken(this.#o.tx, actor, request, (this.#o.now ?? Date.now)());
   }
 
+  /**
+   * Publishes a key that belongs to no person's device: the Delivery Service's own MLS identity
+   * (the external sender that proposes Removes, docs/secure-channel.md), as active device
+   * `deviceId` of `userId` in the tenant with a `publish` entry, so credential checks and clients
+   * find it in the directory like any other key. No bearer token is ever shown for it. Idempotent
+   * for the same key; another key for the same device is refused (groups list the old one).
+   */
+  async publishServiceKey(
+    tenantId: TenantId,
+    key: {
+      readonly userId: string;
+      readonly deviceId: string;
+      readonly signatureKey: Uint8Array;
+      readonly name?: string;
+    },
+  ): Promise<DeviceRecord> {
+    checkSignatureKey(key.signatureKey);
+    const now = (this.#o.now ?? Date.now)();
+    return this.#o.tx.run(async (trx) => {
+      const existing = await this.#o.devices.get(tenantId, key.deviceId, trx);
+      if (existing) {
+        if (existing.status !== 'active' || !Buffer.from(existing.signatureKey).equals(key.signatureKey))
+          throw new HeraldError('HERALD_ERR_KEYS_SERVICE_KEY_CONFLICT', { id: key.deviceId });
+        return existing;
+      }
+      const device = await this.#o.devices.insert(
+        {
+          id: key.deviceId,
+          tenantId,
+          userId: key.userId,
+          name: key.name ?? 'Herald Delivery Service',
+          managed: false,
+          signatureKey: Uint8Array.from(key.signatureKey),
+          enrolledAt: now,
+        },
+        // A hash of a token nobody ever sees: no bearer token matches it.
+        generateDeviceToken().hash,
+        trx,
+      );
+      await this.#o.directory.append(trx, {
+        action: 'publish',
+        tenantId,
+        userId: key.userId,
+        deviceId: key.deviceId,
+        key: key.signatureKey,
+        at: now,
+      });
+      await recordAudit(
+        trx,
+        {
+          actor: { id: 'herald', role: 'system', tenantId },
+          action: 'device.enrolled',
+          target: key.deviceId,
+          tenantId,
+          details: { userId: key.userId, managed: false, service: true },
+        },
+        now,
+      );
+      return device;
+    });
+  }
+
   async enroll(req: EnrollmentRequest, options: { signal?: AbortSignal } = {}): Promise<Enrollment> {
     const now = (this.#o.now ?? Date.now)();
     const grant = await findEnrollmentGrant(this.#o.db, req.enrollmentToken, now);

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DialectName } from '../storage/connect.ts';
 import type { Database } from '../storage/schema.ts';
 
@@ -112,40 +112,112 @@ export async function dropExpired(
 }
 
 /**
- * Claims one KeyPackage of the device: the oldest unexpired ordinary one, marked `claimed` so it
- * is never handed out again; when none is left, the newest last-resort one, which stays in the
- * pool (RFC 9420 §16.8). On PostgreSQL the candidate row is taken `FOR UPDATE SKIP LOCKED`, so
- * concurrent claims take different KeyPackages instead of waiting on (or sharing) one; SQLite
- * runs one writer at a time.
+ * Claims one KeyPackage of each device: the oldest unexpired ordinary one, marked `claimed` so it
+ * is never handed out again; for a device with none left, its newest last-resort one, which stays
+ * in the pool (RFC 9420 §16.8). Devices with neither are absent from the result.
  */
-export async function claimKeyPackage(
+export async function claimKeyPackages(
   trx: Transaction<Database>,
   dialect: DialectName,
+  tenantId: string,
+  deviceIds: readonly string[],
+  now: number,
+): Promise<Map<string, ClaimedKeyPackage>> {
+  const out =
+    dialect === 'postgres'
+      ? await claimOrdinaryPostgres(trx, tenantId, deviceIds, now)
+      : await claimOrdinarySqlite(trx, tenantId, deviceIds, now);
+  for (const deviceId of deviceIds) {
+    if (out.has(deviceId)) continue;
+    const last = await claimLastResort(trx, tenantId, deviceId, now);
+    if (last) out.set(deviceId, last);
+  }
+  return out;
+}
+
+/**
+ * PostgreSQL: one statement for every device. Each device's candidate row is taken
+ * `FOR UPDATE SKIP LOCKED`, so concurrent claims take different KeyPackages instead of waiting
+ * on (or sharing) one.
+ */
+async function claimOrdinaryPostgres(
+  trx: Transaction<Database>,
+  tenantId: string,
+  deviceIds: readonly string[],
+  now: number,
+): Promise<Map<string, ClaimedKeyPackage>> {
+  if (deviceIds.length === 0) return new Map();
+  const { rows } = await sql<{ ref: string; device_id: string; key_package: Uint8Array }>`
+    update key_packages as k set state = 'claimed', claimed_at = ${now}
+    from (
+      select c.ref
+      from unnest(${deviceIds as string[]}::text[]) as d(id)
+      cross join lateral (
+        select ref from key_packages
+        where tenant_id = ${tenantId} and device_id = d.id and state = 'available'
+          and last_resort = 0 and not_after > ${now}
+        order by uploaded_at, ref
+        limit 1
+        for update skip locked
+      ) as c
+    ) as pick
+    where k.ref = pick.ref and k.state = 'available'
+    returning k.ref, k.device_id, k.key_package`.execute(trx);
+  return new Map(
+    rows.map((r) => [
+      r.device_id,
+      { ref: r.ref, keyPackage: new Uint8Array(r.key_package), lastResort: false },
+    ]),
+  );
+}
+
+/** SQLite: one writer at a time, so a conditional update per device is enough. */
+async function claimOrdinarySqlite(
+  trx: Transaction<Database>,
+  tenantId: string,
+  deviceIds: readonly string[],
+  now: number,
+): Promise<Map<string, ClaimedKeyPackage>> {
+  const out = new Map<string, ClaimedKeyPackage>();
+  for (const deviceId of deviceIds) {
+    const claimed = await trx
+      .updateTable('key_packages')
+      .set({ state: 'claimed', claimed_at: now })
+      .where(
+        'ref',
+        '=',
+        trx
+          .selectFrom('key_packages')
+          .select('ref')
+          .where('tenant_id', '=', tenantId)
+          .where('device_id', '=', deviceId)
+          .where('state', '=', 'available')
+          .where('last_resort', '=', 0)
+          .where('not_after', '>', now)
+          .orderBy('uploaded_at')
+          .orderBy('ref')
+          .limit(1),
+      )
+      .where('state', '=', 'available')
+      .returning(['ref', 'key_package'])
+      .executeTakeFirst();
+    if (claimed)
+      out.set(deviceId, {
+        ref: claimed.ref,
+        keyPackage: new Uint8Array(claimed.key_package),
+        lastResort: false,
+      });
+  }
+  return out;
+}
+
+/** The device's newest unexpired last-resort KeyPackage, handed out again (its claim time noted). */
+async function claimLastResort(
+  trx: Transaction<Database>,
   tenantId: string,
   deviceId: string,
   now: number,
 ): Promise<ClaimedKeyPackage | undefined> {
-  const candidate = trx
-    .selectFrom('key_packages')
-    .select('ref')
-    .where('tenant_id', '=', tenantId)
-    .where('device_id', '=', deviceId)
-    .where('state', '=', 'available')
-    .where('last_resort', '=', 0)
-    .where('not_after', '>', now)
-    .orderBy('uploaded_at')
-    .orderBy('ref')
-    .limit(1)
-    .$if(dialect === 'postgres', (q) => q.forUpdate().skipLocked());
-  const claimed = await trx
-    .updateTable('key_packages')
-    .set({ state: 'claimed', claimed_at: now })
-    .where('ref', '=', candidate)
-    .where('state', '=', 'available')
-    .returning(['ref', 'key_package'])
-    .executeTakeFirst();
-  if (claimed)
-    return { ref: claimed.ref, keyPackage: new Uint8Array(claimed.key_package), lastResort: false };
   const last = await trx
     .updateTable('key_packages')
     .set({ claimed_at: now })

@@ -14,7 +14,7 @@ import type { DevicePrincipal } from './device-principal.ts';
 import type { DirectoryRecord, KeyDirectory } from './key-directory.ts';
 import {
   addKeyPackages,
-  claimKeyPackage,
+  claimKeyPackages,
   countAvailable,
   dropExpired,
   keyPackageOwner,
@@ -184,12 +184,14 @@ export class KeyPackages {
         targets.map((t) => t.id),
         trx,
       );
+      // A device whose key is not in the directory cannot be checked by the SDK: never claimed.
+      const claimable = targets.filter((t) => entries.has(t.id)).map((t) => t.id);
+      const claimed = await claimKeyPackages(trx, this.#o.dialect, tenantId, claimable, now);
       const devices: ClaimedDevice[] = [];
       const unavailable: Array<{ userId: string; deviceId: string }> = [];
       for (const t of targets) {
+        const kp = claimed.get(t.id);
         const directory = entries.get(t.id);
-        // A device whose key is not in the directory cannot be checked by the SDK: skip it.
-        const kp = directory && (await claimKeyPackage(trx, this.#o.dialect, tenantId, t.id, now));
         if (kp && directory)
           devices.push({ userId: t.user_id, deviceId: t.id, keyPackage: kp.keyPackage, directory });
         else unavailable.push({ userId: t.user_id, deviceId: t.id });

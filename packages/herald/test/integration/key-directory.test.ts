@@ -91,6 +91,27 @@ for (const { db, name } of testDatabases()) {
       assert.equal(verifyConsistency(consistencyProofFromJson(c.body), before.root, later.root), true);
     });
 
+    it("publishes the Delivery Service's own key like a device's, once", async () => {
+      const tenantId = (await h.store.tenants.findTenantByName('acme'))!.id;
+      const ds = await h.engine.generateSignatureKeyPair();
+      const key = { userId: 'herald', deviceId: `ds_${tenantId}`, signatureKey: ds.publicKey };
+      const first = await h.keys.enrollment.publishServiceKey(tenantId, key);
+      assert.deepEqual(await h.keys.enrollment.publishServiceKey(tenantId, key), first);
+      const reader = await h.enroll(admin, 'gail');
+      const entries = await directory(reader.token, 'herald', key.deviceId);
+      assert.equal(entries.length, 1, 'published once');
+      assert.equal((JSON.parse(entries[0]!.entry) as { key: string }).key, b64(ds.publicKey));
+      const lookup = h.keys.signatureKeys(tenantId);
+      assert.deepEqual(await lookup({ userId: 'herald', deviceId: key.deviceId }), ds.publicKey);
+      const other = await h.engine.generateSignatureKeyPair();
+      await assert.rejects(
+        h.keys.enrollment.publishServiceKey(tenantId, { ...key, signatureKey: other.publicKey }),
+        {
+          code: 'HERALD_ERR_KEYS_SERVICE_KEY_CONFLICT',
+        },
+      );
+    });
+
     it('shows directory entries to devices of the same tenant only', async () => {
       const erin = await h.enroll(admin, 'erin');
       const other = await h.enroll(await h.keyFor('globex', 'admin'), 'erin');
@@ -122,6 +143,15 @@ describe('key directory in the gateway', () => {
     });
     try {
       const app = gw.app!;
+      const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+      for (const path of [
+        '/v1/devices',
+        '/v1/enrollment-tokens',
+        '/v1/key-packages/claim',
+        '/v1/tlog/{log}/checkpoint',
+      ])
+        assert.ok(path in doc.paths, path);
+      assert.deepEqual(doc.paths['/v1/devices'].post.security, [], 'enrollment takes no bearer token');
       const issued = await call(app, 'POST', '/v1/enrollment-tokens', gw.sandboxKey, { userId: 'alice' });
       assert.equal(issued.status, 201, JSON.stringify(issued.body));
       const jwk = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' });
