@@ -1,5 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Channel, ChannelAdapter } from '../channels/channel-adapter.ts';
@@ -11,6 +12,7 @@ import type { AcceptService } from '../messages/accept-service.ts';
 import type { Keys } from '../keys/keys.ts';
 import type { SecureChannel } from '../secure/secure-channel.ts';
 import { secureRoutes } from '../secure/secure-routes.ts';
+import { streamWebsocketOptions } from '../secure/stream-auth.ts';
 import type { Store } from '../storage/store.ts';
 import { Authenticator } from './auth.ts';
 import { sendError, toHeraldError } from './error-handler.ts';
@@ -81,6 +83,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       req,
     ),
   );
+
+  // Before the authentication hook, so a refused upgrade's socket is closed (see there).
+  if (deps.secure) await app.register(websocket, streamWebsocketOptions);
 
   const auth = new Authenticator(deps.store.tenants, deps.store.devices);
   app.addHook('onRequest', async (req) => {

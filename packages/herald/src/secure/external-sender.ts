@@ -2,7 +2,11 @@ import type { Kysely } from 'kysely';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import { HeraldError } from '../errors/index.ts';
 import type { MlsMemberIdentity } from '../e2ee/mls/credential-validator.ts';
-import type { MlsCipherSuiteName, MlsSignatureKeyPair } from '../e2ee/mls/mls-engine.ts';
+import type {
+  MlsCipherSuiteName,
+  MlsExternalRemoveRequest,
+  MlsSignatureKeyPair,
+} from '../e2ee/mls/mls-engine.ts';
 import type { Database } from '../storage/schema.ts';
 import { decodeBase64, encodeBase64 } from '../tlog/base64.ts';
 import type { GroupId, LeafIndex } from './group-id.ts';
@@ -24,18 +28,11 @@ export interface ExternalSender {
 }
 
 /**
- * Builds an MLS Remove proposal (a PublicMessage) signed by an external sender: no group state
- * needed, only the framing fields (RFC 9420 §6.1: an external sender's FramedContentTBS carries
- * no GroupContext). The MLS engine provides it; the Delivery Service depends on this type only.
+ * Builds an MLS Remove proposal (a PublicMessage) signed by an external sender, without group
+ * state (RFC 9420 §6.1: an external sender's FramedContentTBS carries no GroupContext): the MLS
+ * engine's `externalRemoveProposal`. The Delivery Service depends on this function type only.
  */
-export type ExternalRemoveProposal = (args: {
-  readonly groupId: Uint8Array;
-  readonly epoch: bigint;
-  readonly removed: number;
-  readonly senderIndex: number;
-  readonly signer: MlsSignatureKeyPair;
-  readonly cipherSuite: MlsCipherSuiteName;
-}) => Promise<Uint8Array>;
+export type ExternalRemoveProposal = (request: MlsExternalRemoveRequest) => Promise<Uint8Array>;
 
 /** Proposes the removal of a leaf from a group at an epoch, as the Delivery Service. */
 export type RemovalProposer = (groupId: GroupId, epoch: number, leaf: LeafIndex) => Promise<Uint8Array>;
@@ -50,7 +47,7 @@ export function removalProposer(
     build({
       groupId: decodeBase64(groupId)!,
       epoch: BigInt(epoch),
-      removed: leaf,
+      removedLeafIndex: leaf,
       senderIndex: EXTERNAL_SENDER_INDEX,
       signer: sender.signer,
       cipherSuite,

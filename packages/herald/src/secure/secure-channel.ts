@@ -8,12 +8,7 @@ import { DeliveryService } from './delivery-service.ts';
 import { DeviceInbox } from './device-inbox.ts';
 import { DeviceStreams } from './device-streams.ts';
 import { DeviceWaker } from './device-waker.ts';
-import {
-  loadExternalSender,
-  removalProposer,
-  type ExternalRemoveProposal,
-  type ExternalSender,
-} from './external-sender.ts';
+import { loadExternalSender, removalProposer, type ExternalSender } from './external-sender.ts';
 import { Fanout } from './fan-out.ts';
 import type { SecureConfig } from './group-routes.ts';
 import { GroupStore } from './group-store.ts';
@@ -36,8 +31,14 @@ const SILENT: SecureLogger = { info: () => {}, warn: () => {} };
 export interface SecureChannelOptions {
   readonly store: Store;
   readonly box: SecretBox;
-  /** The server's MLS engine: framing only, plus key generation for the external sender. */
-  readonly engine: Pick<MlsEngine, 'inspectMessage' | 'cipherSuite' | 'generateSignatureKeyPair'>;
+  /**
+   * The server's MLS engine: framing, the external sender's key generation, and its Remove
+   * proposals. It never holds group state.
+   */
+  readonly engine: Pick<
+    MlsEngine,
+    'inspectMessage' | 'cipherSuite' | 'generateSignatureKeyPair' | 'externalRemoveProposal'
+  >;
   readonly limits?: Partial<SecureLimits>;
   /** The PostgreSQL URL, for announcements across processes (LISTEN/NOTIFY); absent on SQLite. */
   readonly databaseUrl?: string;
@@ -45,8 +46,6 @@ export interface SecureChannelOptions {
   readonly push?: Pick<ChannelAdapter, 'send'>;
   /** Where delivery receipts of Herald messages go (the delivery store's `recordReceipt`). */
   readonly receipts?: ReceiptSink;
-  /** The engine's external Remove proposal; absent: revocation cannot propose removals. */
-  readonly externalRemove?: ExternalRemoveProposal;
   /** The `keys` part's KeyPackageRef → device lookup; absent: Welcomes follow `roster.added`. */
   readonly welcomeRecipients?: WelcomeRecipients;
   readonly logger?: SecureLogger;
@@ -105,9 +104,7 @@ export class SecureChannel {
       inboxes,
       fanout: new Fanout(signal, waker, log),
       ...(opts.welcomeRecipients ? { welcomeRecipients: opts.welcomeRecipients } : {}),
-      ...(opts.externalRemove
-        ? { proposer: removalProposer(sender, opts.externalRemove, engine.cipherSuite) }
-        : {}),
+      proposer: removalProposer(sender, (r) => engine.externalRemoveProposal(r), engine.cipherSuite),
       ...now,
     });
     const inbox = new DeviceInbox({

@@ -46,11 +46,15 @@ export const streamRoute: FastifyPluginAsync<{
       const unsubscribe = signal.subscribe(device.deviceId, send);
       const refresh = async () => {
         if (!(await inbox.isActive(device))) return socket.close(1008, 'HERALD_ERR_DEVICE_INACTIVE');
+        if (socket.readyState !== OPEN) return;
         await inbox.setStreamLease(device, Date.now() + limits.streamLeaseMs);
         send(await inbox.lastSeq(device));
       };
       const fail = (err: unknown) =>
         req.log.warn({ code: (err as { code?: string }).code }, 'stream refresh failed');
+      // One refresh at a time, so the lease cleared on close is not renewed by one still running.
+      let refreshing: Promise<void> = Promise.resolve();
+      const refreshNow = () => (refreshing = refreshing.then(refresh).catch(fail));
       let alive = true;
       socket.on('pong', () => (alive = true));
       const timer = setInterval(
@@ -58,15 +62,16 @@ export const streamRoute: FastifyPluginAsync<{
           if (!alive) return socket.terminate();
           alive = false;
           socket.ping();
-          refresh().catch(fail);
+          void refreshNow();
         },
         Math.max(50, Math.floor(limits.streamLeaseMs / 3)),
       );
-      refresh().catch(fail);
+      void refreshNow();
       socket.on('close', () => {
         clearInterval(timer);
         unsubscribe();
-        if (streams.remove(device.deviceId, stream) === 0) inbox.setStreamLease(device, null).catch(fail);
+        if (streams.remove(device.deviceId, stream) === 0)
+          refreshing = refreshing.then(() => inbox.setStreamLease(device, null)).catch(fail);
       });
     },
   );

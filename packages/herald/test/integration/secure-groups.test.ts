@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Store } from '../../src/storage/store.ts';
 import { testDatabases } from '../support/databases.ts';
-import { secureRig, type SecureRig, type TestDevice } from '../support/secure-harness.ts';
+import { b64, secureRig, unb64, type SecureRig, type TestDevice } from '../support/secure-harness.ts';
 
 const path = (groupId: string, rest: string) => `/v1/groups/${encodeURIComponent(groupId)}/${rest}`;
 
@@ -115,20 +115,56 @@ for (const { db, name } of testDatabases()) {
         assert.equal(old.json().error.code, 'HERALD_ERR_SECURE_STALE_EPOCH');
       });
 
-      it('serves the latest GroupInfo to members and to devices of member users, and no one else', async () => {
-        const { alice, bob, groupId } = await threeMembers();
+      it("stores the committer's GroupInfo; a member user's new device joins by external commit, others cannot", async () => {
+        const { alice, bob, carol, groupId } = await threeMembers();
         const none = await alice.request('GET', path(groupId, 'group-info'));
         assert.equal(none.statusCode, 404);
         assert.equal(none.json().error.code, 'HERALD_ERR_SECURE_NO_GROUP_INFO');
-        const [bobLaptop, mallory] = [
-          await rig.device('bob', `bob-laptop-${n}`),
-          (await devices('mallory'))[0]!,
-        ];
-        const other = await mallory.request('GET', path(groupId, 'group-info'));
+        assert.equal((await alice.commitWithGroupInfo(groupId)).statusCode, 200);
+        for (const d of [alice, bob, carol]) await d.sync();
+
+        const laptop = await rig.device('bob', `bob-laptop-${n}`);
+        const info = await laptop.request('GET', path(groupId, 'group-info'));
+        assert.equal(info.statusCode, 200, info.body);
+        assert.equal(info.json().epoch, 2);
+        const joined = await laptop.engine.joinByExternalCommit(unb64(info.json().groupInfo), {
+          identity: { userId: 'bob', deviceId: laptop.deviceId },
+          signer: laptop.signer,
+        });
+        const [mallory] = await devices('mallory');
+        const other = await mallory!.request('GET', path(groupId, 'group-info'));
         assert.equal(other.statusCode, 403);
         assert.equal(other.json().error.code, 'HERALD_ERR_SECURE_NOT_MEMBER');
-        assert.equal((await bobLaptop.request('GET', path(groupId, 'group-info'))).statusCode, 404);
-        void bob;
+        const roster = {
+          added: [{ userId: 'bob', deviceId: laptop.deviceId, leafIndex: joined.state.ownLeafIndex }],
+        };
+        const foreign = await mallory!.request('POST', path(groupId, 'handshake'), {
+          message: b64(joined.commit),
+          roster,
+        });
+        assert.equal(foreign.statusCode, 400, 'an external commit must add the device that posts it');
+        const refused = await mallory!.request('POST', path(groupId, 'handshake'), {
+          message: b64(joined.commit),
+          roster: { added: [{ userId: 'mallory', deviceId: mallory!.deviceId, leafIndex: 3 }] },
+        });
+        assert.equal(refused.statusCode, 403);
+        assert.equal(refused.json().error.code, 'HERALD_ERR_SECURE_NOT_MEMBER');
+
+        const res = await laptop.request('POST', path(groupId, 'handshake'), {
+          message: b64(joined.commit),
+          roster,
+        });
+        assert.equal(res.statusCode, 200, res.body);
+        assert.deepEqual(res.json(), { epoch: 3 });
+        laptop.pending = { commit: joined.commit, epoch: 3n };
+        laptop.pendingNext = joined.state;
+        for (const d of [alice, bob, carol, laptop]) await d.sync();
+        for (const d of [alice, bob, carol, laptop]) assert.equal(d.state!.epoch, 3n);
+        const sent = await alice.request('POST', path(groupId, 'messages'), {
+          message: await alice.encrypt('hi all'),
+        });
+        assert.equal(sent.statusCode, 202);
+        assert.deepEqual(await laptop.sync(), ['hi all']);
       });
 
       it('proposes a revoked device out as the external sender; the next commit removes it and it gets nothing more', async () => {
@@ -171,6 +207,33 @@ for (const { db, name } of testDatabases()) {
           .where('device_id', '=', carol.deviceId)
           .execute();
         assert.deepEqual(carolItems, [], 'nothing is queued for the revoked device');
+      });
+
+      it('proposes the removal again in the next epoch when a commit leaves the revoked device in', async () => {
+        const { alice, bob, carol, groupId } = await threeMembers();
+        // bob builds a commit before the revocation; it wins the epoch without removing carol.
+        const early = await bob.engine.commitPending(bob.state!);
+        await store.devices.setStatus(carol.tenantId, carol.deviceId, 'revoked');
+        await rig.channel.revokeDevice(carol.tenantId, carol.deviceId);
+        const res = await bob.request('POST', path(groupId, 'handshake'), { message: b64(early.commit) });
+        assert.equal(res.statusCode, 200, res.body);
+        bob.pending = early.pending;
+
+        const kinds = (await alice.inbox()).map((i) => i.kind);
+        assert.deepEqual(
+          kinds,
+          ['proposal', 'commit', 'proposal'],
+          "the epoch-1 Remove, bob's commit, the epoch-2 Remove",
+        );
+        alice.cursor = 0;
+        await alice.sync();
+        await bob.sync();
+        assert.equal(alice.state!.epoch, 2n);
+        assert.equal((await alice.commit(groupId, { removed: [2] })).statusCode, 200);
+        await alice.sync();
+        await bob.sync();
+        for (const d of [alice, bob])
+          assert.deepEqual(d.members(), [`alice:${alice.deviceId}`, `bob:${bob.deviceId}`]);
       });
     },
   );

@@ -26,7 +26,6 @@ import { SecureChannel } from '../../src/secure/secure-channel.ts';
 import type { SecureLimits } from '../../src/secure/secure-limits.ts';
 import type { Store } from '../../src/storage/store.ts';
 import { decodeBase64, encodeBase64 } from '../../src/tlog/base64.ts';
-import { externalRemoveStandIn } from './external-remove-stand-in.ts';
 
 export const b64 = encodeBase64;
 export const unb64 = (s: string): Uint8Array => decodeBase64(s)!;
@@ -83,7 +82,6 @@ export async function secureRig(store: Store, opts: SecureRigOptions = {}): Prom
       receipts.push(r);
       await store.delivery.recordReceipt(r);
     },
-    externalRemove: externalRemoveStandIn,
   });
   // Members check the Delivery Service's proposals against the key directory, as against any leaf.
   world.directory.publish(EXTERNAL_SENDER_IDENTITY, channel.externalSender.signer.publicKey);
@@ -145,6 +143,8 @@ export async function secureRig(store: Store, opts: SecureRigOptions = {}): Prom
 export class TestDevice {
   state: MlsGroupState | undefined;
   pending: MlsPendingCommit | undefined;
+  /** The state a commit sent with its GroupInfo leads to (merged early to build the GroupInfo). */
+  pendingNext: MlsGroupState | undefined;
   bundle: MlsKeyPackageBundle | undefined;
   cursor = 0;
 
@@ -220,6 +220,21 @@ export class TestDevice {
     });
   }
 
+  /**
+   * Commits the proposals received so far and posts the commit with the GroupInfo of the epoch it
+   * makes, as the SDK does: the pending commit is merged into a copy first, to sign the GroupInfo.
+   */
+  async commitWithGroupInfo(groupId: string, roster?: object): Promise<LightMyRequestResponse> {
+    const out = await this.engine.commitPending(this.state!);
+    this.pending = out.pending;
+    this.pendingNext = this.engine.mergePendingCommit(out.pending);
+    return this.request('POST', `/v1/groups/${encodeURIComponent(groupId)}/handshake`, {
+      message: b64(out.commit),
+      groupInfo: b64(await this.engine.groupInfo(this.pendingNext)),
+      ...(roster === undefined ? {} : { roster }),
+    });
+  }
+
   /** Encrypts `text` for the group. */
   async encrypt(text: string): Promise<string> {
     const r = await this.engine.encrypt(this.state!, new TextEncoder().encode(text));
@@ -255,8 +270,9 @@ export class TestDevice {
       if (item.kind === 'welcome') {
         this.state = await this.engine.joinFromWelcome(bytes, this.bundle!);
       } else if (item.kind === 'commit' && this.pending && b64(this.pending.commit) === item.message) {
-        this.state = this.engine.mergePendingCommit(this.pending);
+        this.state = this.pendingNext ?? this.engine.mergePendingCommit(this.pending);
         this.pending = undefined;
+        this.pendingNext = undefined;
       } else {
         const r = await this.engine.processMessage(this.state!, bytes);
         this.state = r.state;
