@@ -114,17 +114,18 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
 
     // The secure channel: devices and the key directory (`keys`), the Delivery Service (`secure`).
     // Revoking a device has the Delivery Service propose its removal from every group.
-    let secure: SecureChannel | undefined;
+    const revoked: { channel?: SecureChannel } = {};
     const keys = openKeys(store, config.dataDir, process.env, local || opts.sandbox, {
       logger: log.child({ part: 'keys' }),
       revocationListener: {
-        onRevoked: async (d) => void (await secure?.revokeDevice(d.tenantId as TenantId, d.deviceId)),
+        onRevoked: async (d) =>
+          void (await revoked.channel?.revokeDevice(d.tenantId as TenantId, d.deviceId)),
       },
     });
     const mls = createNodeMlsEngine({
       credentialValidator: uploadCredentialValidator(deviceSignatureKeys(store.conn.db)),
     });
-    secure = await SecureChannel.open({
+    const secure = await SecureChannel.open({
       store,
       box,
       engine: mls,
@@ -134,7 +135,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       publishExternalSender: externalSenderPublisher(store, keys.directory),
       logger: log.child({ part: 'secure' }),
     });
-    closers.push(() => secure!.close());
+    revoked.channel = secure;
+    closers.push(() => secure.close());
     adapters.set('secure', new SecureAdapter({ delivery: secure.service }));
     if (!keys.directory.canSequence)
       log.warn(

@@ -83,15 +83,6 @@ export async function startSecureGateway(store: Store): Promise<SecureGateway> {
     receipts: async (r) => {
       await store.delivery.recordReceipt(r);
     },
-    externalRemove: (a) =>
-      engine.externalRemoveProposal({
-        groupId: a.groupId,
-        epoch: a.epoch,
-        removedLeafIndex: a.removed,
-        senderIndex: a.senderIndex,
-        signer: a.signer,
-        cipherSuite: a.cipherSuite,
-      }),
     logger: logger.child({ part: 'secure' }),
   });
   const keys = createKeys(store, {
