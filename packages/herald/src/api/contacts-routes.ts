@@ -2,11 +2,12 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { CHANNELS } from '../channels/channel-adapter.ts';
 import type { ContactStore } from '../contacts/contact-store.ts';
 import { HeraldError } from '../errors/index.ts';
+import { USER_ID_PATTERN } from '../keys/user-id.ts';
 import { requireRole } from './auth.ts';
 import { parseRecipient } from '../messages/recipient.ts';
 import { literals } from './message-schemas.ts';
 
-const UserParams = Type.Object({ userId: Type.String({ pattern: '^[A-Za-z0-9._-]{1,128}$' }) });
+const UserParams = Type.Object({ userId: Type.String({ pattern: USER_ID_PATTERN }) });
 const PushAddress = Type.String({ pattern: '^(apns:[0-9a-fA-F]{64,200}|fcm:[A-Za-z0-9_:.-]{1,4096})$' });
 
 const ContactBody = Type.Object(

@@ -58,7 +58,7 @@ export const holdRoutes: FastifyPluginAsyncTypebox<{
     { schema: { summary: 'Active legal holds', tags: ['journal'] } },
     async (req) => {
       const p = requireRole(req, 'read legal holds', 'compliance', 'auditor');
-      const rows = (await holds.active()).filter((h) => h.tenant_id === p.tenantId);
+      const rows = await holds.active(p.tenantId);
       return {
         holds: rows.map((h) => ({
           id: h.id,

@@ -1,12 +1,6 @@
 import type { Channel } from '../channels/channel-adapter.ts';
 import type { Contact } from '../contacts/contact-store.ts';
 
-/** The prefix that names a Herald user as a recipient: `user:alice` is user `alice`. */
-export const USER_PREFIX = 'user:';
-
-/** The user id a `user:` recipient names. */
-export const userIdOf = (recipient: string): string => recipient.slice(USER_PREFIX.length);
-
 /**
  * The address a channel needs for a recipient, or undefined when the recipient has none on
  * that channel (which the route treats as `unsupported`). Phone channels take E.164 numbers,

@@ -10,7 +10,8 @@ import type { Store } from '../storage/store.ts';
 import type { WebhookSender } from '../webhooks/webhook-sender.ts';
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
 import type { Journal } from '../journal/journal.ts';
-import { addressFor, userIdOf } from './channel-address.ts';
+import { userIdOf } from '../messages/recipient.ts';
+import { addressFor } from './channel-address.ts';
 import { captureBeforeSend } from './journal-capture.ts';
 import { isMlsContent, openContent } from '../messages/message-content.ts';
 import type { PriceTable } from './price-table.ts';
@@ -157,10 +158,8 @@ export class Dispatcher {
     const step = decision.route[m.route_step];
     const adapter = step && this.adapters.get(step.channel);
     // A user is reached through the directory as it is now, not as it was at accept time.
-    const contact =
-      step && m.recipient_kind === 'user'
-        ? await this.store.contacts.get(m.tenant_id, userIdOf(m.recipient))
-        : undefined;
+    const userId = step && m.recipient_kind === 'user' ? userIdOf(m.recipient) : undefined;
+    const contact = userId === undefined ? undefined : await this.store.contacts.get(m.tenant_id, userId);
     const to = step && addressFor(step.channel, m.recipient, m.recipient_kind, contact);
     if (!step || !adapter || to === undefined || (adapter.canReach && !(await adapter.canReach(to)))) {
       // The route decides whether an unreachable step falls back or ends the message.

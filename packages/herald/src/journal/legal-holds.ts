@@ -115,9 +115,16 @@ export class LegalHolds {
     });
   }
 
-  /** Every hold not yet released. */
-  active(): Promise<LegalHold[]> {
-    return activeHolds(this.db);
+  /** Every hold not yet released, or only one tenant's. */
+  active(tenantId?: string): Promise<LegalHold[]> {
+    if (tenantId === undefined) return activeHolds(this.db);
+    return this.db
+      .selectFrom('journal_holds')
+      .selectAll()
+      .where('released_at', 'is', null)
+      .where('tenant_id', '=', tenantId)
+      .orderBy('created_at')
+      .execute();
   }
 }
 

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import type { Principal } from '../api/auth.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Contact, ContactStore } from '../contacts/contact-store.ts';
-import { userIdOf } from '../delivery/channel-address.ts';
 import { HeraldError } from '../errors/index.ts';
 import { newMessageId, type MessageId } from '../ids.ts';
 import type {
@@ -17,7 +16,7 @@ import type { MessageRow } from '../storage/message-store.ts';
 import type { MessageStore } from '../storage/message-store.ts';
 import type { AcceptQueue } from './accept-queue.ts';
 import { countryOfNumber } from '../policy/country.ts';
-import { parseRecipient } from './recipient.ts';
+import { parseRecipient, userIdOf } from './recipient.ts';
 import { LIMITS } from '../api/message-schemas.ts';
 import { mlsBytes, readGroupMessage, type FramingReader } from '../secure/framing-checks.ts';
 import { parseGroupId } from '../secure/group-id.ts';
@@ -82,7 +81,7 @@ export class AcceptService {
     const labels = req.labels ?? {};
     const ctx =
       recipient.kind === 'user'
-        ? contactContext(await this.deps.contacts?.get(principal.tenantId, userIdOf(recipient.address)))
+        ? contactContext(await this.deps.contacts?.get(principal.tenantId, userIdOf(recipient.address)!))
         : ({
             ...(recipient.kind === 'phone' ? { country: countryOfNumber(recipient.address) } : {}),
             capabilities: recipient.kind === 'phone' ? { sms: true } : {},

@@ -1,22 +1,9 @@
-/** How sensitive a message is; the server's policy decides the route from it (docs/policy-language.md). */
-export const CLASSIFICATIONS = ['public', 'internal', 'confidential', 'restricted'] as const;
-export type Classification = (typeof CLASSIFICATIONS)[number];
+// The server's own vocabulary (browser-safe modules), so the SDK and the API cannot drift apart.
+import type { Classification } from '@herald/server/decision';
+import type { MessageStatus } from '@herald/server/message-status';
 
-/** A message's lifecycle states (docs/architecture.md). */
-export const MESSAGE_STATUSES = [
-  'accepted',
-  'sending',
-  'sent',
-  'fell_back',
-  'delivered',
-  'read',
-  'undelivered',
-  'failed',
-  'expired',
-  'blocked',
-  'escalated',
-] as const;
-export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+export { CLASSIFICATIONS, type Classification } from '@herald/server/decision';
+export { MESSAGE_STATUSES, type MessageStatus } from '@herald/server/message-status';
 
 /**
  * A message to send. `to` is an address the gateway routes (E.164 number, email, `user:<id>`),

@@ -1,4 +1,5 @@
 import { HeraldError, isHeraldError } from '../../errors/index.ts';
+import { userIdOf } from '../../messages/recipient.ts';
 import type { UserDelivery } from '../../secure/delivery-service.ts';
 import type { ChannelAdapter, OutboundMessage, SendResult } from '../channel-adapter.ts';
 import type { ChannelLogger } from '../rcs/rbm-adapter-options.ts';
@@ -15,7 +16,6 @@ export interface SecureAdapterOptions {
 }
 
 /** Herald user ids as recipients write them (`messages/recipient.ts`). */
-const USER = /^user:([A-Za-z0-9._-]{1,128})$/;
 
 /**
  * The `secure` channel (tier `e2ee`): hands a message's MLS ciphertext, encrypted by the sender's
@@ -51,7 +51,7 @@ export class SecureAdapter implements ChannelAdapter {
     if (this.#state === 'closed') throw unavailable('the adapter is closed');
     if (message.mls === undefined || message.contentKind !== 'full')
       throw unsupported('the gateway cannot encrypt: only end-to-end-encrypted (mls) content travels here');
-    const user = USER.exec(message.to)?.[1];
+    const user = userIdOf(message.to);
     if (user === undefined)
       throw new HeraldError('HERALD_ERR_CHANNEL_INVALID_DESTINATION', { channel: 'secure' });
     const queuing = this.#delivery.deliverToUser({
