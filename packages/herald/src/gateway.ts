@@ -94,17 +94,6 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       if (outcome.kind === 'unmatched') log.warn({ channel: e.channel }, 'a reply matched no sent message');
     };
     const adapters = buildAdapters(config, sim, { onReceipt, onInbound }, log, { worker: opts.worker });
-    for (const [channel, adapter] of adapters) {
-      closers.push(() => adapter.close());
-      // Not awaited: adapters reconnect on their own, and sends wait or fail retryably meanwhile.
-      // `start` rejects only for good (e.g. the SMSC refused the credentials).
-      adapter
-        .start()
-        .catch((err: unknown) =>
-          log.error({ channel, err: { code: (err as { code?: string }).code } }, 'adapter stopped'),
-        );
-    }
-
     const logs = await openRecordLogs(store, config.dataDir, process.env, local || opts.sandbox);
     if (!logs)
       log.warn(
@@ -138,6 +127,17 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     revoked.channel = secure;
     closers.push(() => secure.close());
     adapters.set('secure', new SecureAdapter({ delivery: secure.service }));
+    // Every adapter, the secure one included, starts here (readiness waits for each).
+    for (const [channel, adapter] of adapters) {
+      closers.push(() => adapter.close());
+      // Not awaited: adapters reconnect on their own, and sends wait or fail retryably meanwhile.
+      // `start` rejects only for good (e.g. the SMSC refused the credentials).
+      adapter
+        .start()
+        .catch((err: unknown) =>
+          log.error({ channel, err: { code: (err as { code?: string }).code } }, 'adapter stopped'),
+        );
+    }
     if (!keys.directory.canSequence)
       log.warn(
         {},

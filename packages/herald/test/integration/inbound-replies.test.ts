@@ -108,6 +108,13 @@ describe('inbound replies through the sandbox', () => {
   });
 
   it('turns an RCS tapped suggestion and an SMS answer into replies the sender can read', async () => {
+    // Every adapter (the secure one included) is started, so the sandbox becomes ready.
+    let ready = 0;
+    for (let i = 0; i < 50 && ready !== 200; i++) {
+      ready = (await fetch(`${server.url}/readyz`)).status;
+      if (ready !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(ready, 200, 'the sandbox gateway reports ready');
     const key = readFileSync(join(dir, 'sandbox.key'), 'utf8').trim();
     const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
     const sent = await fetch(`${server.url}/v1/messages`, {
