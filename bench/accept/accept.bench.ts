@@ -2,10 +2,11 @@
 // a bare Fastify route measured in the same run on the same machine. Prints the ratio.
 //   node --import tsx bench/accept/accept.bench.ts [--seconds 10] [--connections 64]
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { cpuMs } from '../delivery/process-cpu.ts';
 import { startChild } from '../support/child-server.ts';
 
 const { values } = parseArgs({
@@ -20,7 +21,10 @@ const body = JSON.stringify({
   labels: { purpose: 'otp' },
 });
 
-async function load(port: number, key?: string) {
+// CPU time per answered request of the server's process (all its threads), from /proc: unlike
+// throughput it keeps its meaning when other work loads the machine.
+async function load(port: number, pid: number | undefined, key?: string) {
+  const cpu0 = cpuMs(pid);
   const r = await autocannon({
     url: `http://127.0.0.1:${port}/v1/messages`,
     method: 'POST',
@@ -30,7 +34,9 @@ async function load(port: number, key?: string) {
     body,
   });
   const ok = r['2xx'];
-  return { rps: ok / duration, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
+  const cpu1 = cpuMs(pid);
+  const cpuUs = cpu0 === undefined || cpu1 === undefined || ok === 0 ? NaN : ((cpu1 - cpu0) * 1000) / ok;
+  return { rps: ok / duration, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors, cpuUs };
 }
 
 const dir = mkdtempSync(join(process.env.HERALD_BENCH_DIR ?? tmpdir(), 'herald-bench-'));
@@ -41,13 +47,15 @@ try {
   const bare = await startChild(new URL('./bare-fastify.ts', import.meta.url).href);
   const herald = await startChild(new URL('./herald-api.ts', import.meta.url).href, { HERALD_DATA_DIR: dir });
   const key = readFileSync(join(dir, 'bench.key'), 'utf8');
-  await load(bare.port);
-  await load(herald.port, key);
+  const bp = bare.child.pid;
+  const hp = herald.child.pid;
+  await load(bare.port, bp);
+  await load(herald.port, hp, key);
   const b: Array<Awaited<ReturnType<typeof load>>> = [];
   const h: Array<Awaited<ReturnType<typeof load>>> = [];
   for (let r = 0; r < rounds; r++) {
-    b.push(await load(bare.port));
-    h.push(await load(herald.port, key));
+    b.push(await load(bare.port, bp));
+    h.push(await load(herald.port, hp, key));
   }
   await bare.stop();
   await herald.stop();
@@ -57,9 +65,10 @@ try {
     p50: median(xs.map((x) => x.p50)),
     p99: median(xs.map((x) => x.p99)),
     errors: xs.reduce((n, x) => n + x.errors, 0),
+    cpuUs: median(xs.map((x) => x.cpuUs)),
   });
   const row = (name: string, x: ReturnType<typeof summary>) =>
-    `${name.padEnd(34)} ${x.rps.toFixed(0).padStart(8)} req/s   p50 ${String(x.p50).padStart(4)} ms   p99 ${String(x.p99).padStart(4)} ms   non-2xx ${x.errors}`;
+    `${name.padEnd(34)} ${x.rps.toFixed(0).padStart(8)} req/s   p50 ${String(x.p50).padStart(4)} ms   p99 ${String(x.p99).padStart(4)} ms   CPU ${x.cpuUs.toFixed(0).padStart(4)} µs/req   non-2xx ${x.errors}`;
   console.log(
     `accept benchmark: ${connections} connections, ${rounds} interleaved rounds of ${duration} s, medians; SQLite WAL, fsync before every answer`,
   );
@@ -68,6 +77,9 @@ try {
   const ratios = h.map((x, i) => x.rps / b[i]!.rps);
   console.log(
     `ratio Herald / bare Fastify: ${median(ratios).toFixed(2)} (rounds: ${ratios.map((r) => r.toFixed(2)).join(', ')}; target ≥ 0.40)`,
+  );
+  console.log(
+    `CPU per request, bare Fastify / Herald: ${(summary(b).cpuUs / summary(h).cpuUs).toFixed(2)} (load average ${loadavg()[0]!.toFixed(1)})`,
   );
 } finally {
   rmSync(dir, { recursive: true, force: true });

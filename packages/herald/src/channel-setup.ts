@@ -5,6 +5,9 @@ import { PushAdapter } from './channels/push/push-adapter.ts';
 import { RbmAdapter } from './channels/rcs/rbm-adapter.ts';
 import { SmppAdapter } from './channels/sms/smpp-adapter.ts';
 import type { Config } from './config.ts';
+import type { PushConfig } from './config-push.ts';
+import type { PushAdapterOptions } from './channels/push/push-adapter-options.ts';
+import { ServiceAccountTokens } from './channels/push/service-account-token.ts';
 import type { SimulatorHandle } from './simulator/control/start-simulator.ts';
 
 /**
@@ -58,17 +61,36 @@ export function buildAdapters(
     });
   if (smtp)
     adapters.set('email', new EmailAdapter({ ...smtp, onReceipt, logger: log.child({ part: 'smtp' }) }));
-  // Push is wired to the simulator only: production APNs/FCM credentials are not configurable yet.
-  if (sim) {
-    const { url: origin, ca, credentials } = sim.push;
-    adapters.set(
-      'push',
-      new PushAdapter({
-        apns: { origin, ca, ...credentials.apns, privateKey: credentials.apns.privateKey! },
-        fcm: { origin, ca, ...credentials.fcm },
-        logger: log.child({ part: 'push' }),
-      }),
-    );
-  }
+  const push = config.push ? productionPush(config.push) : sim && sandboxPush(sim);
+  if (push) adapters.set('push', new PushAdapter({ ...push, logger: log.child({ part: 'push' }) }));
   return adapters;
+}
+
+/** APNs with the team's signing key; FCM with OAuth tokens from its service account. */
+function productionPush(push: PushConfig): PushAdapterOptions {
+  const { apns, fcm } = push;
+  const ca = push.ca === undefined ? {} : { ca: push.ca };
+  const tokens = fcm && new ServiceAccountTokens(fcm.account, ca);
+  return {
+    ...(apns ? { apns: { ...apns, ...ca } } : {}),
+    ...(fcm && tokens
+      ? {
+          fcm: {
+            origin: fcm.origin,
+            ...ca,
+            projectId: fcm.account.projectId,
+            accessToken: () => tokens.token(),
+          },
+        }
+      : {}),
+  };
+}
+
+/** The simulated APNs and FCM, with the credentials the simulator made at start. */
+function sandboxPush(sim: SimulatorHandle): PushAdapterOptions {
+  const { url: origin, ca, credentials } = sim.push;
+  return {
+    apns: { origin, ca, ...credentials.apns, privateKey: credentials.apns.privateKey! },
+    fcm: { origin, ca, projectId: credentials.fcm.projectId, accessToken: credentials.fcm.accessToken },
+  };
 }

@@ -1,5 +1,6 @@
 import type { Channel } from './channels/channel-adapter.ts';
 import { parsePriceTable, parseRateCaps, type PriceTable } from './delivery/price-table.ts';
+import { pushFrom, type PushConfig } from './config-push.ts';
 import { HeraldError } from './errors/index.ts';
 
 /** Everything Herald reads from its environment, parsed once and validated. */
@@ -15,6 +16,8 @@ export interface Config {
   readonly rbm: RbmConfig | undefined;
   /** Email: `HERALD_SMTP_URL` (`smtp://user:pass@host:port`) and `HERALD_EMAIL_FROM`. */
   readonly smtp: SmtpConfig | undefined;
+  /** Push: `HERALD_APNS_*` and/or `HERALD_FCM_SERVICE_ACCOUNT_FILE` (see config-push.ts). */
+  readonly push: PushConfig | undefined;
   readonly maxAttempts: number;
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;
@@ -150,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : undefined,
     rbm: rbmFrom(env),
     smtp: smtpFrom(env),
+    push: pushFrom(env),
     maxAttempts: int(env, 'HERALD_MAX_ATTEMPTS', 6, 1, 100),
     retryBaseMs: int(env, 'HERALD_RETRY_BASE_MS', 1000, 1, 3_600_000),
     retryMaxMs: int(env, 'HERALD_RETRY_MAX_MS', 60_000, 1, 86_400_000),

@@ -1,4 +1,5 @@
 import { createPublicKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import { FCM_SCOPE } from '../../channels/push/service-account-token.ts';
 import type { IncomingHttpHeaders } from 'node:http';
 import { constants, createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import { SILENT_LOGGER, type SmppLogger } from '../../channels/sms/smpp-adapter-options.ts';
@@ -12,6 +13,7 @@ import type { PushFault, PushProfile } from '../profile-push.ts';
 import { hashSeed, mulberry32 } from '../prng.ts';
 import { TokenBucket } from '../smsc/token-bucket.ts';
 import { checkApnsToken } from './apns-auth.ts';
+import { SimTokenEndpoint } from './oauth-token.ts';
 import { PushCounters, type PushStats, type ReceivedPush } from './push-stats.ts';
 
 /** How to start the simulated push providers. */
@@ -33,7 +35,15 @@ export interface PushSandboxCredentials {
     readonly topic: string;
     readonly privateKey?: string;
   };
-  readonly fcm: { readonly projectId: string; readonly accessToken: string };
+  readonly fcm: {
+    readonly projectId: string;
+    readonly accessToken: string;
+    /**
+     * A Google service account key file (JSON) whose `token_uri` is this simulator's token
+     * endpoint, to configure Herald the way production FCM is configured. Made on first read.
+     */
+    readonly serviceAccountJson: string;
+  };
 }
 
 /** A running simulated APNs + FCM endpoint. */
@@ -48,6 +58,8 @@ export interface PushHandle {
   readonly credentials: PushSandboxCredentials;
   readonly faults: FaultState;
   stats(): PushStats;
+  /** Access tokens the OAuth endpoint issued (a client should reuse one, not exchange per push). */
+  oauthTokensIssued(): number;
   /** Every notification accepted, oldest first. */
   received(): readonly ReceivedPush[];
   /** Notifications a device shows for a reference: accepted ones, collapsed by device and collapse id. */
@@ -102,6 +114,7 @@ export async function startPush(options: StartPushOptions = {}): Promise<PushHan
     startedAt,
     publicKey,
     throttle,
+    tokens: undefined,
   };
   const server = createSecureServer({ key: tls.key, cert: tls.cert, allowHTTP1: true }, (req, res) => {
     void handle(ctx, req, res).catch((err: unknown) => {
@@ -120,11 +133,33 @@ export async function startPush(options: StartPushOptions = {}): Promise<PushHan
   });
   const port = await listen(server, host, options.port ?? 0);
   log.info({ host, port }, 'push: listening');
+  const url = `https://${host}:${port}`;
+  const clientEmail = `herald@${push.fcm.projectId}.iam.gserviceaccount.com`;
+  // A service account for the OAuth token endpoint production FCM sits behind, made the first
+  // time someone asks for its key file (an RSA key takes a while; most runs never need it).
+  let accountJson: string | undefined;
+  const serviceAccountJson = (): string => {
+    if (accountJson !== undefined) return accountJson;
+    const account = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    ctx.tokens = new SimTokenEndpoint({
+      clientEmail,
+      publicKey: account.publicKey,
+      tokenUri: `${url}/token`,
+      scope: FCM_SCOPE,
+    });
+    return (accountJson = JSON.stringify({
+      type: 'service_account',
+      project_id: push.fcm.projectId,
+      client_email: clientEmail,
+      private_key: account.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      token_uri: `${url}/token`,
+    }));
+  };
   let closing: Promise<void> | undefined;
   return {
     host,
     port,
-    url: `https://${host}:${port}`,
+    url,
     ca: tls.cert,
     credentials: {
       apns: {
@@ -133,10 +168,17 @@ export async function startPush(options: StartPushOptions = {}): Promise<PushHan
         topic: push.apns.topic,
         ...(privatePem === undefined ? {} : { privateKey: privatePem }),
       },
-      fcm: { projectId: push.fcm.projectId, accessToken: push.fcm.token },
+      fcm: {
+        projectId: push.fcm.projectId,
+        accessToken: push.fcm.token,
+        get serviceAccountJson() {
+          return serviceAccountJson();
+        },
+      },
     },
     faults,
     stats: () => counters.snapshot(),
+    oauthTokensIssued: () => ctx.tokens?.issuedCount ?? 0,
     received: () => [...received],
     shownFor: (ref) => shown.get(ref)?.size ?? 0,
     close: () =>
@@ -160,12 +202,18 @@ interface PushContext {
   readonly startedAt: number;
   readonly publicKey: KeyObject;
   readonly throttle: TokenBucket | undefined;
+  /** The OAuth token endpoint, once a service account key file was handed out. */
+  tokens: SimTokenEndpoint | undefined;
 }
 
 async function handle(ctx: PushContext, req: Http2ServerRequest, res: Res): Promise<void> {
   ctx.counters.requests++;
   const body = await readAll(req);
   const path = req.url ?? '/';
+  if (path === '/token' && req.method === 'POST' && ctx.tokens !== undefined) {
+    const answer = ctx.tokens.exchange(body);
+    return json(res, 'error' in answer ? 400 : 200, answer);
+  }
   const apns = /^\/3\/device\/([^/?]+)$/.exec(path);
   const fcm = /^\/v1\/projects\/([^/]+)\/messages:send$/.exec(path);
   if (req.method !== 'POST' || (apns === null && fcm === null)) {
@@ -265,7 +313,9 @@ function checkFcm(
   headers: IncomingHttpHeaders,
   body: string,
 ): { status: number; reason: string } | undefined {
-  if (header(headers, 'authorization') !== `Bearer ${ctx.push.fcm.token}`)
+  const auth = header(headers, 'authorization');
+  const bearer = auth?.startsWith('Bearer ') ? auth.slice(7) : undefined;
+  if (bearer === undefined || (bearer !== ctx.push.fcm.token && ctx.tokens?.accepts(bearer) !== true))
     return { status: 401, reason: 'THIRD_PARTY_AUTH_ERROR' };
   if (project !== ctx.push.fcm.projectId) return { status: 403, reason: 'SENDER_ID_MISMATCH' };
   if (fcmToken(body) === undefined) return { status: 400, reason: 'INVALID_ARGUMENT' };
