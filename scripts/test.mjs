@@ -39,5 +39,9 @@ const r = spawnSync(
 );
 const summary = readFileSync(tap, 'utf8');
 const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(summary)?.[1] ?? 0);
-console.log(`${count('pass')} passed, ${count('fail')} failed, ${count('skipped')} skipped`);
+// A cancelled test (its file crashed or timed out) did not pass: it is counted as failed.
+console.log(
+  `${count('pass')} passed, ${count('fail') + count('cancelled')} failed, ${count('skipped')} skipped` +
+    (count('cancelled') > 0 ? ` (${count('cancelled')} of the failed were cancelled)` : ''),
+);
 process.exit(r.status ?? 1);
