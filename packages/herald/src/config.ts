@@ -2,6 +2,7 @@ import type { Channel } from './channels/channel-adapter.ts';
 import { parsePriceTable, parseRateCaps, type PriceTable } from './delivery/price-table.ts';
 import { pushFrom, type PushConfig } from './config-push.ts';
 import { HeraldError } from './errors/index.ts';
+import { parseDuration } from './policy/duration.ts';
 
 /** Everything Herald reads from its environment, parsed once and validated. */
 export interface Config {
@@ -25,6 +26,8 @@ export interface Config {
   /** How long a claimed job stays with its worker; a crashed worker's jobs return after this. */
   readonly leaseMs: number;
   readonly retentionClasses: readonly string[];
+  /** How long replies are kept (`HERALD_INBOUND_RETENTION`, a duration such as `30d`). */
+  readonly inboundRetentionMs: number;
   /** How often a worker crypto-shreds expired journal records (`HERALD_JOURNAL_RETENTION_INTERVAL_MS`). */
   readonly journalRetentionIntervalMs: number;
   readonly defaultRetention: string;
@@ -97,6 +100,18 @@ function smtpFrom(env: NodeJS.ProcessEnv): SmtpConfig | undefined {
   };
 }
 
+function inboundRetention(text: string): number {
+  const ms = parseDuration(text);
+  // Shorter than an hour would forget replies inside an SMSC's redelivery window (ten minutes),
+  // so a redelivered reply would be recorded twice.
+  if (ms === undefined || ms < 3_600_000) {
+    throw new HeraldError('HERALD_ERR_CONFIG_INVALID', {
+      detail: 'HERALD_INBOUND_RETENTION must be a duration of at least 1h, such as 30d',
+    });
+  }
+  return ms;
+}
+
 function int(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return def;
@@ -160,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerConcurrency: int(env, 'HERALD_WORKER_CONCURRENCY', 64, 1, 4096),
     leaseMs: int(env, 'HERALD_LEASE_MS', 60_000, 2_000, 3_600_000),
     retentionClasses: retention,
+    inboundRetentionMs: inboundRetention(env.HERALD_INBOUND_RETENTION || '30d'),
     journalRetentionIntervalMs: int(env, 'HERALD_JOURNAL_RETENTION_INTERVAL_MS', 600_000, 1000, 86_400_000),
     defaultRetention,
     simulatorProfile: env.HERALD_SIMULATOR_PROFILE || undefined,

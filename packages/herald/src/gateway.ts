@@ -193,6 +193,14 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         );
         closers.push(() => directory.stop());
       }
+      // Replies are kept for HERALD_INBOUND_RETENTION; each worker deletes expired ones hourly.
+      const replies = runPeriodically(
+        () => inbound.expire(Date.now() - config.inboundRetentionMs),
+        Math.min(3_600_000, config.inboundRetentionMs),
+        (err: unknown) =>
+          log.error({ err: { code: (err as { code?: string }).code } }, 'reply retention failed'),
+      );
+      closers.push(() => replies.stop());
       closers.push(() => dispatcher!.stop());
     }
 

@@ -102,6 +102,37 @@ export class InboundStore {
     return { ...view(row), ...body };
   }
 
+  /**
+   * Deletes replies received before `before` (their retention is over), at most `batch` per
+   * transaction so a large backlog never holds the writer for long. Returns how many went.
+   */
+  async expire(before: number, batch = 1000): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const gone = await this.tx.run(async (trx) => {
+        const ids = await trx
+          .selectFrom('inbound_messages')
+          .select('id')
+          .where('received_at', '<', before)
+          .orderBy('received_at')
+          .limit(batch)
+          .execute();
+        if (ids.length === 0) return 0;
+        await trx
+          .deleteFrom('inbound_messages')
+          .where(
+            'id',
+            'in',
+            ids.map((r) => r.id),
+          )
+          .execute();
+        return ids.length;
+      });
+      total += gone;
+      if (gone < batch) return total;
+    }
+  }
+
   /** The tenant's replies, newest first, without their text. */
   async list(tenantId: TenantId, opts: { before?: number; limit: number }): Promise<InboundMessage[]> {
     let q = this.db.selectFrom('inbound_messages').selectAll().where('tenant_id', '=', tenantId);

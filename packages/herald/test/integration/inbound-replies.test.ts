@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,6 +89,22 @@ for (const { db, name } of testDatabases()) {
       assert.ok(!JSON.stringify(rows).includes('canary'), 'the text is sealed at rest');
     });
 
+    it('deletes replies whose retention is over, in batches, and keeps the rest', async () => {
+      const [a] = await twoTenants(store);
+      await sentOn(a, '+15550000124', 'rcs');
+      const old = new Date('2001-02-03T04:05:06Z');
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const r = await inbound.record(reply({ from: '+15550000124', at: old }));
+        ids.push((r as { id: string }).id);
+      }
+      const fresh = (await inbound.record(reply({ from: '+15550000124' }))) as { id: string };
+      assert.equal(await inbound.expire(Date.parse('2002-01-01'), 2), 3, 'three expired, two batches');
+      for (const id of ids) assert.equal(await inbound.get(a, id), undefined);
+      assert.equal((await inbound.get(a, fresh.id))?.text, 'canary-reply-7f3e');
+      assert.equal(await inbound.expire(Date.parse('2002-01-01')), 0, 'nothing left to expire');
+    });
+
     it('keeps nothing for typing indicators or replies from addresses never written to', async () => {
       assert.deepEqual(await inbound.record(reply({ from: '+15550000999' })), { kind: 'unmatched' });
       assert.deepEqual(await inbound.record(reply({ kind: 'typing' })), { kind: 'ignored' });
@@ -170,6 +187,32 @@ describe('inbound replies through the sandbox', () => {
       await fetch(`${server.url}/v1/inbound/${stop.id}`, { headers })
     ).json()) as Record<string, unknown>;
     assert.equal(stopText['text'], 'STOP');
+
+    // Retention: a worker deletes replies older than HERALD_INBOUND_RETENTION, first at start.
+    await kill(server.child, 'SIGTERM');
+    const db = new Database(join(dir, 'herald.db'));
+    db.prepare('update inbound_messages set received_at = ? where id = ?').run(
+      Date.now() - 7_200_000,
+      stop.id,
+    );
+    db.close();
+    server = await startHeraldProcess({ HERALD_DATA_DIR: dir, HERALD_INBOUND_RETENTION: '1h' }, [
+      'serve',
+      '--sandbox',
+    ]);
+    let left: typeof items = [];
+    for (let i = 0; i < 100; i++) {
+      left = (
+        (await (await fetch(`${server.url}/v1/inbound`, { headers })).json()) as { items: typeof items }
+      ).items;
+      if (left.length === 1) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(
+      left.map((x) => x.id),
+      [items[0]!.id],
+      'the two-hour-old reply is gone, the new one stays',
+    );
 
     const missing = await fetch(`${server.url}/v1/inbound/inb_nope`, { headers });
     assert.equal(missing.status, 404);

@@ -1,3 +1,5 @@
+// Channel configuration from the environment, as an operator sets it.
+//
 // Production push configuration: Herald configured through HERALD_APNS_* and a Google service
 // account file (HERALD_FCM_SERVICE_ACCOUNT_FILE), as an operator would, against the simulator's
 // APNs and FCM endpoints and its OAuth 2.0 token endpoint (the JWT bearer grant, RFC 7523).
@@ -125,5 +127,14 @@ describe('push configured for production providers', () => {
 
   test('without HERALD_APNS_* or HERALD_FCM_* there is no production push configuration', () => {
     assert.equal(loadConfig({}).push, undefined);
+  });
+});
+
+describe('reply retention configuration', () => {
+  test('takes a duration of at least an hour', () => {
+    assert.equal(loadConfig({}).inboundRetentionMs, 30 * 86_400_000);
+    assert.equal(loadConfig({ HERALD_INBOUND_RETENTION: '2h' }).inboundRetentionMs, 7_200_000);
+    for (const bad of ['10m', '30 days', '0d'])
+      assert.throws(() => loadConfig({ HERALD_INBOUND_RETENTION: bad }), /at least 1h/);
   });
 });
