@@ -122,6 +122,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       ...(adapters.get('push') ? { push: adapters.get('push')! } : {}),
       receipts: onReceipt,
       publishExternalSender: externalSenderPublisher(store, keys.directory),
+      limits: { queueTtlMs: config.secureQueueTtlMs },
       logger: log.child({ part: 'secure' }),
     });
     revoked.channel = secure;
@@ -193,6 +194,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         );
         closers.push(() => directory.stop());
       }
+      // The inbox TTL job: deletes what no device fetched in time (safe in every worker).
+      const expiry = secure.expiry.start(config.secureQueueExpiryIntervalMs);
+      closers.push(() => expiry.stop());
       closers.push(() => dispatcher!.stop());
     }
 
