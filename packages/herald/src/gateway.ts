@@ -122,6 +122,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       ...(adapters.get('push') ? { push: adapters.get('push')! } : {}),
       receipts: onReceipt,
       publishExternalSender: externalSenderPublisher(store, keys.directory),
+      // Welcomes go to the devices whose claimed KeyPackages they name.
+      welcomeRecipients: (tenantId, refs) => keys.keyPackages.devicesForKeyPackageRefs(tenantId, refs),
       limits: { queueTtlMs: config.secureQueueTtlMs },
       logger: log.child({ part: 'secure' }),
     });

@@ -584,6 +584,11 @@ export const ERRORS = {
     reason: 'invalid',
     message: 'The roster does not fit the group: {detail}',
   },
+  HERALD_ERR_SECURE_UNKNOWN_KEY_PACKAGE: {
+    status: 400,
+    reason: 'invalid',
+    message: 'The Welcome names a KeyPackage that was not claimed in this tenant',
+  },
   HERALD_ERR_SECURE_INVALID_HANDSHAKE: {
     status: 400,
     reason: 'invalid',

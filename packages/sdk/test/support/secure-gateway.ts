@@ -76,10 +76,12 @@ export async function startSecureGateway(store: Store): Promise<SecureGateway> {
   const engine = createNodeMlsEngine({
     credentialValidator: uploadCredentialValidator(deviceSignatureKeys(db)),
   });
+  const holder: { keys?: Keys } = {};
   const channel = await SecureChannel.open({
     store,
     box,
     engine,
+    welcomeRecipients: (tenantId, refs) => holder.keys!.keyPackages.devicesForKeyPackageRefs(tenantId, refs),
     receipts: async (r) => {
       await store.delivery.recordReceipt(r);
     },
@@ -95,6 +97,7 @@ export async function startSecureGateway(store: Store): Promise<SecureGateway> {
     },
     logger: logger.child({ part: 'keys' }),
   });
+  holder.keys = keys;
   const accept = new AcceptService({
     queue: new AcceptQueue(store.messages),
     store: store.messages,
