@@ -339,6 +339,12 @@ export const ERRORS = {
     reason: 'invalid',
     message: 'Invalid journal argument: {detail}',
   },
+  HERALD_ERR_JOURNAL_COPY_REQUIRED: {
+    status: 422,
+    reason: 'invalid',
+    message:
+      'The policy journals this end-to-end-encrypted message: send the copy sealed to the archive key in content.journalCopy',
+  },
   HERALD_ERR_JOURNAL_ARCHIVE_KEY: {
     status: 400,
     reason: 'invalid',
