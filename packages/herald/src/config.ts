@@ -30,6 +30,10 @@ export interface Config {
   readonly inboundRetentionMs: number;
   /** How often a worker crypto-shreds expired journal records (`HERALD_JOURNAL_RETENTION_INTERVAL_MS`). */
   readonly journalRetentionIntervalMs: number;
+  /** How long a device's inbox item waits to be fetched (`HERALD_SECURE_QUEUE_TTL_MS`, default 7 days). */
+  readonly secureQueueTtlMs: number;
+  /** How often a worker deletes expired inbox items (`HERALD_SECURE_QUEUE_EXPIRY_INTERVAL_MS`). */
+  readonly secureQueueExpiryIntervalMs: number;
   readonly defaultRetention: string;
   readonly simulatorProfile: string | undefined;
   /** The routing policy file (`HERALD_POLICY_FILE`), watched for changes; the shipped default otherwise. */
@@ -177,6 +181,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retentionClasses: retention,
     inboundRetentionMs: inboundRetention(env.HERALD_INBOUND_RETENTION || '30d'),
     journalRetentionIntervalMs: int(env, 'HERALD_JOURNAL_RETENTION_INTERVAL_MS', 600_000, 1000, 86_400_000),
+    secureQueueTtlMs: int(env, 'HERALD_SECURE_QUEUE_TTL_MS', 7 * 86_400_000, 1000, 90 * 86_400_000),
+    secureQueueExpiryIntervalMs: int(env, 'HERALD_SECURE_QUEUE_EXPIRY_INTERVAL_MS', 60_000, 1000, 86_400_000),
     defaultRetention,
     simulatorProfile: env.HERALD_SIMULATOR_PROFILE || undefined,
     policyFile: env.HERALD_POLICY_FILE || undefined,

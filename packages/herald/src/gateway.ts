@@ -122,6 +122,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       ...(adapters.get('push') ? { push: adapters.get('push')! } : {}),
       receipts: onReceipt,
       publishExternalSender: externalSenderPublisher(store, keys.directory),
+      // Welcomes go to the devices whose claimed KeyPackages they name.
+      welcomeRecipients: (tenantId, refs) => keys.keyPackages.devicesForKeyPackageRefs(tenantId, refs),
+      limits: { queueTtlMs: config.secureQueueTtlMs },
       logger: log.child({ part: 'secure' }),
     });
     revoked.channel = secure;
@@ -201,6 +204,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           log.error({ err: { code: (err as { code?: string }).code } }, 'reply retention failed'),
       );
       closers.push(() => replies.stop());
+      // The inbox TTL job: deletes what no device fetched in time (safe in every worker).
+      const expiry = secure.expiry.start(config.secureQueueExpiryIntervalMs);
+      closers.push(() => expiry.stop());
       closers.push(() => dispatcher!.stop());
     }
 

@@ -21,6 +21,7 @@ export {
   type RouteStep,
   type SendMessageRequest,
 } from './sender/message-types.ts';
+export type { JournalCopyInput, JournalSealer, SealedJournalCopy } from './sender/journal-sealer.ts';
 export {
   createDevice,
   DeviceClient,

@@ -1,6 +1,7 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { CLASSIFICATIONS } from '../policy/decision.ts';
 import { MESSAGE_STATUSES } from '../delivery/message-status.ts';
+import { SENDER_COPY_LIMITS } from '../journal/sender-copy.ts';
 
 /** A TypeBox union of string literals, from an `as const` tuple. */
 export const literals = <T extends readonly string[]>(values: T) =>
@@ -47,6 +48,30 @@ export const SendMessageBody = Type.Object(
               }),
             },
             { additionalProperties: false },
+          ),
+          journalCopy: Type.Optional(
+            Type.Object(
+              {
+                v: Type.Literal(1),
+                id: Type.String({ pattern: SENDER_COPY_LIMITS.idPattern }),
+                enc: Type.String({
+                  minLength: SENDER_COPY_LIMITS.encChars,
+                  maxLength: SENDER_COPY_LIMITS.encChars,
+                  pattern: BASE64,
+                }),
+                key: Type.String({
+                  minLength: SENDER_COPY_LIMITS.keyChars,
+                  maxLength: SENDER_COPY_LIMITS.keyChars,
+                  pattern: BASE64,
+                }),
+                ct: Type.String({ minLength: 40, maxLength: SENDER_COPY_LIMITS.maxCtChars, pattern: BASE64 }),
+              },
+              {
+                additionalProperties: false,
+                description:
+                  'The journal copy sealed by the sender to the archive public key (HPKE); the gateway stores it in the journal record without being able to open it',
+              },
+            ),
           ),
         },
         {

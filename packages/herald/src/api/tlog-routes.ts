@@ -60,4 +60,21 @@ export const tlogRoutes: FastifyPluginAsyncTypebox<{
     },
     async (req) => pick(req.params.log, req.url).consistencyProof(req.query.from, req.query.to),
   );
+  app.get(
+    '/v1/journal/archive-key',
+    {
+      schema: {
+        summary: 'The archive public key the journal seals to (compare it with your pinned copy)',
+        tags: ['tlog'],
+        response: { 200: Type.Object({ suite: Type.Literal('x25519'), key: Type.String() }) },
+      },
+    },
+    async (req) => {
+      // Public like the checkpoints: a public key. A sender must not take it from here, only
+      // compare: a compromised gateway could serve its own key (docs/secure-channel.md).
+      if (!logs)
+        throw new HeraldError('HERALD_ERR_API_NOT_FOUND', { method: 'GET', url: req.url.slice(0, 100) });
+      return { suite: 'x25519' as const, key: Buffer.from(logs.archivePublicKey).toString('base64') };
+    },
+  );
 };

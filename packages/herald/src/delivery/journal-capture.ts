@@ -29,9 +29,12 @@ export async function captureBeforeSend(
       retention: m.retention,
       labels: Object.entries(JSON.parse(m.labels) as Record<string, string>).map(([k, v]) => `${k}=${v}`),
       recipients: [m.recipient],
-      // MLS content is captured as the ciphertext it is; the sender's SDK seals the readable
-      // copy for the archive (docs/secure-channel.md).
-      content: isMlsContent(content) ? { mls: content.mls } : { text: content.text },
+      // MLS content is captured as the ciphertext it is, with the readable copy the sender
+      // sealed to the archive key (accept refuses a journaled MLS message without one); the
+      // gateway cannot open it (docs/secure-channel.md).
+      content: isMlsContent(content)
+        ? { mls: content.mls, ...(content.journalCopy ? { senderCopy: content.journalCopy } : {}) }
+        : { text: content.text },
       decision,
     });
   });

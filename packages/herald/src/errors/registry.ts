@@ -339,6 +339,12 @@ export const ERRORS = {
     reason: 'invalid',
     message: 'Invalid journal argument: {detail}',
   },
+  HERALD_ERR_JOURNAL_COPY_REQUIRED: {
+    status: 422,
+    reason: 'invalid',
+    message:
+      'The policy journals this end-to-end-encrypted message: send the copy sealed to the archive key in content.journalCopy',
+  },
   HERALD_ERR_JOURNAL_ARCHIVE_KEY: {
     status: 400,
     reason: 'invalid',
@@ -583,6 +589,11 @@ export const ERRORS = {
     status: 400,
     reason: 'invalid',
     message: 'The roster does not fit the group: {detail}',
+  },
+  HERALD_ERR_SECURE_UNKNOWN_KEY_PACKAGE: {
+    status: 400,
+    reason: 'invalid',
+    message: 'The Welcome names a KeyPackage that was not claimed in this tenant',
   },
   HERALD_ERR_SECURE_INVALID_HANDSHAKE: {
     status: 400,

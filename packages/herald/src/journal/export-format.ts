@@ -1,4 +1,5 @@
 import type { InclusionProofJson } from '../tlog/index.ts';
+import type { SenderCopy } from './sender-copy.ts';
 
 /** The manifest of an export directory (`manifest.json`). */
 export interface ExportManifest {
@@ -47,6 +48,23 @@ export interface ExportedRecord {
   /** The decrypted record; null when shredded. */
   readonly record: unknown;
   readonly shredded: boolean;
+  /**
+   * For an end-to-end-encrypted message: the journal copy its sender sealed (it sits in
+   * `record.content.senderCopy`), opened with the archive key, and whether its `mlsDigest` is
+   * the digest of the MLS message captured with it. `error` instead when it does not open.
+   */
+  readonly senderCopy?: ExportedSenderCopy;
   readonly inclusionProof: InclusionProofJson;
   readonly checkpoint: string;
 }
+
+/** A sender-sealed journal copy in an export (see {@link ExportedRecord.senderCopy}). */
+export type ExportedSenderCopy =
+  | {
+      readonly id: string;
+      /** The copy's data key, so a verifier without the archive key can re-decrypt. */
+      readonly dataKey: string;
+      readonly copy: SenderCopy;
+      readonly matchesMessage: boolean;
+    }
+  | { readonly id: string; readonly error: string };

@@ -9,11 +9,12 @@ import type { Database, JournalRecordsTable } from '../storage/schema.ts';
 import { inclusionProofToJson, leafIndex, MerkleTree, parseCheckpoint, treeSize } from '../tlog/index.ts';
 import { SqlHashStore } from '../tlog/sql-hash-store.ts';
 import { renderEml } from './eml.ts';
-import type { ExportedRecord, ExportManifest } from './export-format.ts';
+import type { ExportedRecord, ExportedSenderCopy, ExportManifest } from './export-format.ts';
 import type { ExportRequests } from './export-requests.ts';
 import type { JournalRecord } from './journal-record.ts';
 import type { KeyVault } from './key-vault.ts';
 import type { ProgressStream } from './progress-bar.ts';
+import { mlsDigest, openSenderCopy, type SealedSenderCopy } from './sender-copy.ts';
 import { progressBar } from './progress-bar.ts';
 import { subjectHash } from './subject-hash.ts';
 
@@ -158,6 +159,10 @@ async function exportRecord(
     ciphertext: r.ciphertext,
   };
   const opened = r.sealed_key === null ? undefined : await vault.open(sealed);
+  const record = opened
+    ? (JSON.parse(Buffer.from(opened.plaintext).toString('utf8')) as JournalRecord)
+    : null;
+  const senderCopy = record ? await exportSenderCopy(vault, record) : undefined;
   return {
     id: r.id,
     index,
@@ -178,9 +183,31 @@ async function exportRecord(
       ciphertext: b64(r.ciphertext),
     },
     dataKey: opened ? b64(opened.dataKey) : null,
-    record: opened ? (JSON.parse(Buffer.from(opened.plaintext).toString('utf8')) as unknown) : null,
+    record,
     shredded: opened === undefined,
+    ...(senderCopy ? { senderCopy } : {}),
     inclusionProof: inclusionProofToJson(await tree.inclusionProof(leafIndex(index), treeSize(size))),
     checkpoint: 'checkpoint.txt',
   };
+}
+
+/**
+ * Opens the copy an end-to-end-encrypted message's sender sealed, if the record has one. A copy
+ * that does not open is reported, not fatal: the rest of the export stays usable.
+ */
+async function exportSenderCopy(
+  vault: KeyVault,
+  record: JournalRecord,
+): Promise<ExportedSenderCopy | undefined> {
+  const sealed = record.content.senderCopy as SealedSenderCopy | undefined;
+  if (sealed === undefined) return undefined;
+  try {
+    const { copy, dataKey } = await openSenderCopy(vault, sealed);
+    const mls = record.content.mls as { message?: string } | undefined;
+    const matchesMessage =
+      typeof mls?.message === 'string' && copy.mlsDigest === mlsDigest(Buffer.from(mls.message, 'base64'));
+    return { id: sealed.id, dataKey: b64(dataKey), copy, matchesMessage };
+  } catch (err) {
+    return { id: sealed.id, error: (err as { code?: string }).code ?? 'HERALD_ERR_JOURNAL_OPEN_FAILED' };
+  }
 }

@@ -12,6 +12,11 @@ import { parseRetentionClasses } from './retention.ts';
 export interface RecordLogs {
   readonly journal: Journal;
   readonly audit: AuditLog;
+  /**
+   * The raw X25519 archive public key the journal seals to; `GET /v1/journal/archive-key`
+   * shows it so senders can compare it with the key they were given (never trust it alone).
+   */
+  readonly archivePublicKey: Uint8Array;
 }
 
 /**
@@ -44,6 +49,7 @@ export async function openRecordLogs(
   const common = { db: store.conn.db, dialect: store.dialect };
   const sqlite = store.conn.sqlite;
   return {
+    archivePublicKey: archive,
     journal: new Journal({
       ...common,
       origin: `${prefix}/journal`,

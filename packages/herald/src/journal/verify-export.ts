@@ -13,6 +13,7 @@ import type { ExportedRecord, ExportManifest } from './export-format.ts';
 import { journalLeafBytes } from './journal-leaf.ts';
 import { progressBar, type ProgressStream } from './progress-bar.ts';
 import { decryptRecord, sealedKeyDigest } from './record-envelope.ts';
+import type { SealedSenderCopy } from './sender-copy.ts';
 import type { VerifyReport } from './verify-log.ts';
 
 const b = (s: string): Buffer => Buffer.from(s, 'base64');
@@ -84,7 +85,8 @@ export async function verifyExport(
       if (!hashEquals(digest, keyDigest)) return fail('the sealed data key does not match its leaf');
     }
     if (rec.shredded) {
-      if (rec.record !== null || rec.dataKey !== null) return fail('a shredded record must carry no content');
+      if (rec.record !== null || rec.dataKey !== null || rec.senderCopy !== undefined)
+        return fail('a shredded record must carry no content');
       shredded++;
     } else {
       try {
@@ -93,9 +95,30 @@ export async function verifyExport(
       } catch {
         return fail('the exported content is not what was sealed');
       }
+      if (!senderCopyVerifies(rec)) return fail("the exported sender's copy is not what the sender sealed");
     }
     bar?.update(i + 1);
   }
   bar?.finish();
   return { ...base, ok: true, checkpoints: 1, shredded };
+}
+
+/**
+ * A sender-sealed copy (end-to-end-encrypted messages) must decrypt, with its exported data key,
+ * from the sealed copy inside the verified record to exactly the exported copy. A record without
+ * one must not claim one.
+ */
+function senderCopyVerifies(rec: ExportedRecord): boolean {
+  const content = (rec.record as { content?: { senderCopy?: SealedSenderCopy } } | null)?.content;
+  const sealed = content?.senderCopy;
+  const exported = rec.senderCopy;
+  if (sealed === undefined || exported === undefined) return sealed === undefined && exported === undefined;
+  if (exported.id !== sealed.id) return false;
+  if (!('copy' in exported)) return true; // reported as unopenable: nothing readable to check
+  try {
+    const plain = decryptRecord(sealed.id, b(exported.dataKey), b(sealed.ct));
+    return isDeepStrictEqual(JSON.parse(plain.toString('utf8')), exported.copy);
+  } catch {
+    return false;
+  }
 }

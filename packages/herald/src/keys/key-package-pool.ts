@@ -261,11 +261,27 @@ export async function keyPackageOwner(
   tenantId: string,
   ref: string,
 ): Promise<{ userId: string; deviceId: string } | undefined> {
-  const row = await db
+  const [row] = await keyPackageOwners(db, tenantId, [ref]);
+  return row && { userId: row.userId, deviceId: row.deviceId };
+}
+
+/**
+ * The owners of the KeyPackages with these refs (hex) that were claimed in the tenant. Only a
+ * claimed KeyPackage can be in a Welcome: one merely uploaded was never handed to a committer,
+ * and one of another tenant is not this tenant's to route to.
+ */
+export async function keyPackageOwners(
+  db: Db,
+  tenantId: string,
+  refs: readonly string[],
+): Promise<Array<{ ref: string; userId: string; deviceId: string }>> {
+  if (refs.length === 0) return [];
+  const rows = await db
     .selectFrom('key_packages')
-    .select(['user_id', 'device_id'])
+    .select(['ref', 'user_id', 'device_id'])
     .where('tenant_id', '=', tenantId)
-    .where('ref', '=', ref)
-    .executeTakeFirst();
-  return row && { userId: row.user_id, deviceId: row.device_id };
+    .where('ref', 'in', [...new Set(refs)])
+    .where('claimed_at', 'is not', null)
+    .execute();
+  return rows.map((r) => ({ ref: r.ref, userId: r.user_id, deviceId: r.device_id }));
 }

@@ -18,6 +18,7 @@ import {
   countAvailable,
   dropExpired,
   keyPackageOwner,
+  keyPackageOwners,
   replaceLastResort,
   type PooledKeyPackage,
 } from './key-package-pool.ts';
@@ -209,5 +210,17 @@ export class KeyPackages {
     ref: Uint8Array,
   ): Promise<{ userId: string; deviceId: string } | undefined> {
     return keyPackageOwner(this.#o.db, tenantId, hex(ref));
+  }
+
+  /**
+   * The devices of the KeyPackages claimed in the tenant with these refs, by ref (hex): the
+   * Delivery Service's Welcome routing (`secure/welcome-recipients.ts`). Unknown refs are absent.
+   */
+  async devicesForKeyPackageRefs(
+    tenantId: TenantId,
+    refs: readonly Uint8Array[],
+  ): Promise<ReadonlyMap<string, string>> {
+    const owners = await keyPackageOwners(this.#o.db, tenantId, refs.map(hex));
+    return new Map(owners.map((o) => [o.ref, o.deviceId]));
   }
 }

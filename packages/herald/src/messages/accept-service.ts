@@ -100,6 +100,7 @@ export class AcceptService {
     );
     const status: MessageStatus =
       decision.outcome === 'allow' ? 'accepted' : decision.outcome === 'block' ? 'blocked' : 'escalated';
+    const content = journalCopyFor(req.content, decision, status);
     const id = newMessageId();
     const key = req.idempotencyKey;
     const flightKey = key === undefined ? undefined : `${principal.tenantId}\n${key}`;
@@ -118,7 +119,7 @@ export class AcceptService {
         retention,
         labels,
         // Content is kept only for messages that will be sent, and only sealed.
-        sealedContent: status === 'blocked' ? null : sealContent(this.deps.box, req.content, id),
+        sealedContent: status === 'blocked' ? null : sealContent(this.deps.box, content, id),
         decision,
         status,
         ...(key === undefined ? {} : { idempotencyKey: key, requestHash: requestHash(req) }),
@@ -193,4 +194,17 @@ function contactContext(c: Contact | undefined): RecipientContext {
     capabilities: { sms: c.phone !== null, email: c.email !== null, push: c.push.length > 0 },
     consent: c.consent,
   };
+}
+
+/**
+ * The gateway cannot read end-to-end-encrypted content, so when the policy journals it `sealed`
+ * the sender must send the readable copy it sealed to the archive key (refused otherwise, before
+ * anything is written). When the policy does not journal the message, the copy is not kept.
+ */
+function journalCopyFor(content: MessageContent, decision: Decision, status: MessageStatus): MessageContent {
+  if (!isMlsContent(content)) return content;
+  const journaled = decision.journal === 'sealed' && status !== 'blocked';
+  if (journaled && content.journalCopy === undefined)
+    throw new HeraldError('HERALD_ERR_JOURNAL_COPY_REQUIRED');
+  return journaled ? content : { mls: content.mls };
 }

@@ -15,6 +15,15 @@ describe('sealed message content', () => {
     assert.deepEqual(openContent(box, sealContent(box, { mls }, 'msg_2'), 'msg_2'), { mls });
   });
 
+  it("keeps the sender's sealed journal copy with MLS content, and drops nothing else", () => {
+    const mls = { groupId: 'AAAAAAAAAAAAAAAAAAAAAA==', message: 'AAEC' };
+    const journalCopy = { v: 1 as const, id: 'sc_AAAAAAAAAAAAAAAAAAAAAA', enc: 'e', key: 'k', ct: 'c' };
+    assert.deepEqual(openContent(box, sealContent(box, { mls, journalCopy }, 'msg_7'), 'msg_7'), {
+      mls,
+      journalCopy,
+    });
+  });
+
   it('keeps sealed text readable as before (bound to the bare message id)', () => {
     assert.equal(box.open(sealContent(box, { text: 'hello' }, 'msg_3'), 'msg_3'), 'hello');
   });

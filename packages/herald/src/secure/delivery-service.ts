@@ -132,6 +132,10 @@ export class DeliveryService {
       throw new HeraldError('HERALD_ERR_SECURE_INVALID_HANDSHAKE', {
         detail: 'an external commit must add the committing device to the roster',
       });
+    // Resolved before the transaction: a claim's owner never changes, and the lookup must not
+    // wait for a connection the transaction holds (SQLite has one).
+    const welcomeTo =
+      refs === undefined ? undefined : await this.#welcomeRecipients(device.tenantId, refs, change.added);
 
     const { epoch, queued } = await this.deps.store.tx.run(async (trx) => {
       const now = this.#now();
@@ -172,9 +176,8 @@ export class DeliveryService {
         kind: 'commit',
         message,
       }));
-      if (welcome !== undefined && refs !== undefined)
-        for (const deviceId of await this.#welcomeRecipients(tenant, refs, plan.add))
-          deliveries.push({ deviceId, kind: 'welcome', message: welcome });
+      if (welcome !== undefined && welcomeTo !== undefined)
+        for (const deviceId of welcomeTo) deliveries.push({ deviceId, kind: 'welcome', message: welcome });
       const queued = await this.#enqueue(trx, tenant, groupId, deliveries, now);
       queued.push(...(await this.#proposeRemovals(trx, tenant, groupId, next, now)));
       return { epoch: next, queued };
@@ -381,14 +384,16 @@ export class DeliveryService {
   }
 
   /**
-   * The devices a Welcome goes to. With a resolver (the `keys` part's KeyPackage claims), each
-   * ref must name one of the devices the roster adds. Without one, the added devices are the
-   * recipients, and the Welcome must have exactly one entry per added device.
+   * The devices a Welcome goes to. With a resolver (the `keys` part's KeyPackage claims; the
+   * gateway always has one), exactly the devices whose claimed KeyPackages its `secrets[]`
+   * name (RFC 9420 §12.4.3.1), and `roster.added` must list the same devices: a committer
+   * cannot send a Welcome where it did not claim, nor add a device it sends no Welcome. Without
+   * a resolver (rigs without the `keys` part), the added devices, one Welcome entry each.
    */
   async #welcomeRecipients(
     tenantId: TenantId,
     refs: readonly Uint8Array[],
-    added: readonly RosterEntry[],
+    added: readonly Pick<RosterEntry, 'deviceId'>[],
   ): Promise<string[]> {
     const addedIds = new Set(added.map((a) => a.deviceId));
     const resolve = this.deps.welcomeRecipients;
@@ -400,11 +405,16 @@ export class DeliveryService {
       return [...addedIds];
     }
     const byRef = await resolve(tenantId, refs);
-    const devices = refs.map((r) => byRef.get(refHex(r)));
-    if (devices.some((d) => d === undefined || !addedIds.has(d)))
-      throw new HeraldError('HERALD_ERR_SECURE_INVALID_HANDSHAKE', {
-        detail: 'a Welcome recipient is not a device the roster adds',
+    const devices = new Set<string>();
+    for (const ref of refs) {
+      const deviceId = byRef.get(refHex(ref));
+      if (deviceId === undefined) throw new HeraldError('HERALD_ERR_SECURE_UNKNOWN_KEY_PACKAGE');
+      devices.add(deviceId);
+    }
+    if (devices.size !== addedIds.size || [...devices].some((d) => !addedIds.has(d)))
+      throw new HeraldError('HERALD_ERR_SECURE_INVALID_ROSTER', {
+        detail: "roster.added must list exactly the devices the Welcome's KeyPackageRefs name",
       });
-    return [...new Set(devices as string[])];
+    return [...devices];
   }
 }

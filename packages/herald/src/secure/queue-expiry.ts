@@ -1,3 +1,4 @@
+import { runPeriodically, type PeriodicTask } from '../journal/periodic-task.ts';
 import type { Store } from '../storage/store.ts';
 import type { InboxStore } from './inbox-store.ts';
 
@@ -14,9 +15,6 @@ export interface ExpiryLogger {
  * the inbox's length by what it deleted.
  */
 export class QueueExpiry {
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<unknown> | undefined;
-
   constructor(
     private readonly deps: {
       readonly store: Store;
@@ -43,23 +41,15 @@ export class QueueExpiry {
     return removed;
   }
 
-  /** Runs every `intervalMs` until stopped. */
-  start(intervalMs = 60_000): void {
-    if (this.#timer) return;
-    this.#timer = setInterval(() => {
-      if (this.#running) return;
-      this.#running = this.runOnce()
-        .catch((err: unknown) =>
-          this.deps.log.warn({ code: (err as { code?: string }).code }, 'queue expiry failed'),
-        )
-        .finally(() => (this.#running = undefined));
-    }, intervalMs);
-    this.#timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = undefined;
-    await this.#running;
+  /**
+   * Runs at once and then every `intervalMs` (after each run ends) until the returned task is
+   * stopped. The gateway starts it in worker processes, next to the journal's periodic jobs.
+   */
+  start(intervalMs: number): PeriodicTask {
+    return runPeriodically(
+      () => this.runOnce(),
+      intervalMs,
+      (err: unknown) => this.deps.log.warn({ code: (err as { code?: string }).code }, 'queue expiry failed'),
+    );
   }
 }

@@ -164,7 +164,6 @@ export class SecureChannel {
   }
 
   async close(): Promise<void> {
-    await this.expiry.stop();
     this.streams.closeAll();
     await this.waker?.settled();
     await this.signal.close();

@@ -3,10 +3,8 @@ import type { TenantId } from '../ids.ts';
 /**
  * Which devices a Welcome is for, from its recipients' KeyPackageRefs (RFC 9420 §12.4.3.1):
  * the `keys` part records which device each claimed KeyPackage belongs to. Returns the device
- * id per ref (hex), and nothing for refs it does not know.
- *
- * Until that part is wired in, the Delivery Service has no resolver and routes a Welcome to
- * the devices the committer lists in `roster.added`, checking only that the counts match.
+ * id per ref (hex), and nothing for refs it does not know or that were not claimed in the tenant.
+ * The gateway wires `KeyPackages.devicesForKeyPackageRefs`.
  */
 export type WelcomeRecipients = (
   tenantId: TenantId,

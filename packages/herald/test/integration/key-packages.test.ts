@@ -142,11 +142,20 @@ for (const { db, name } of testDatabases()) {
           [b64(phoneLast)],
         );
 
-      // Welcomes name KeyPackages by ref: the ref leads back to the device.
+      // Welcomes name KeyPackages by ref: the ref of a claimed one leads back to the device.
       const ref = (await phone.keyPackage()).ref;
       assert.equal(await h.keys.keyPackages.deviceForKeyPackageRef(tenantId, ref), undefined);
       const bundle = await phone.keyPackage();
       await upload(phone, [bundle.keyPackage]);
+      assert.equal(
+        await h.keys.keyPackages.deviceForKeyPackageRef(tenantId, bundle.ref),
+        undefined,
+        'uploaded, not yet claimed: no Welcome can name it',
+      );
+      assert.deepEqual(
+        (await claim(sender, ['erin'])).devices.map((c) => c.keyPackage),
+        [b64(bundle.keyPackage)],
+      );
       assert.deepEqual(await h.keys.keyPackages.deviceForKeyPackageRef(tenantId, bundle.ref), {
         userId: 'erin',
         deviceId: phone.id,

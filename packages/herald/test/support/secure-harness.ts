@@ -24,6 +24,7 @@ import type { PolicyEngine } from '../../src/policy/decision.ts';
 import { EXTERNAL_SENDER_IDENTITY } from '../../src/secure/external-sender.ts';
 import { SecureChannel } from '../../src/secure/secure-channel.ts';
 import type { SecureLimits } from '../../src/secure/secure-limits.ts';
+import type { WelcomeRecipients } from '../../src/secure/welcome-recipients.ts';
 import type { Store } from '../../src/storage/store.ts';
 import { decodeBase64, encodeBase64 } from '../../src/tlog/base64.ts';
 
@@ -41,6 +42,8 @@ export interface SecureRigOptions {
   readonly world?: MlsTestWorld;
   readonly policy?: PolicyEngine;
   readonly now?: () => number;
+  /** Welcome routing by KeyPackageRef (the `keys` part's claims); absent: by `roster.added`. */
+  readonly welcomeRecipients?: WelcomeRecipients;
 }
 
 /** An inbox item as the API returns it. */
@@ -78,6 +81,7 @@ export async function secureRig(store: Store, opts: SecureRigOptions = {}): Prom
     ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}),
     ...(opts.push ? { push: opts.push } : {}),
     ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.welcomeRecipients ? { welcomeRecipients: opts.welcomeRecipients } : {}),
     receipts: async (r) => {
       receipts.push(r);
       await store.delivery.recordReceipt(r);

@@ -56,6 +56,10 @@ export const SDK_ERRORS = {
     message: 'The key of device {userId}:{deviceId} is not proven by the key directory: {detail}',
   },
   HERALD_SDK_KEY_REVOKED: { reason: 'refused', message: 'Device {userId}:{deviceId} is revoked' },
+  HERALD_SDK_ARCHIVE_KEY_MISMATCH: {
+    reason: 'refused',
+    message: 'The gateway seals its journal to another archive key than the one configured',
+  },
   HERALD_SDK_DIRECTORY_PENDING: {
     reason: 'unavailable',
     message: 'The key directory has not integrated the entry of {userId}:{deviceId} yet',

@@ -3,6 +3,7 @@ import { HeraldSdkError } from '../errors/sdk-errors.ts';
 import { HttpClient, type CallOptions, type FetchLike } from '../http/http-client.ts';
 import { toBase64 } from '../util/base64.ts';
 import { object } from '../util/shape.ts';
+import type { JournalSealer } from './journal-sealer.ts';
 import {
   CLASSIFICATIONS,
   type AcceptedMessage,
@@ -22,6 +23,11 @@ export interface HeraldClientOptions {
   readonly timeoutMs?: number;
   /** A device client (the service's own enrolled device), for sends to `{ userId }`. */
   readonly secure?: { readonly device: DeviceClient };
+  /**
+   * Seals the journal copy of every send to `{ userId }` to the archive public key pinned in it
+   * (`journalSealer()` from `@herald/sdk/node`), for policies that journal such messages.
+   */
+  readonly journal?: JournalSealer;
 }
 
 /** `herald.messages`. */
@@ -61,6 +67,9 @@ function checkSend(req: SendMessageRequest): void {
     throw invalid('content.text must be 1 to 10000 characters');
   if (!(CLASSIFICATIONS as readonly string[]).includes(req.classification))
     throw invalid('unknown classification');
+  const ref = req.clientReference;
+  if (ref !== undefined && (typeof ref !== 'string' || ref.length < 1 || ref.length > 128))
+    throw invalid('clientReference must be 1 to 128 characters');
 }
 
 /**
@@ -76,23 +85,47 @@ export function createHerald(options: HeraldClientOptions): HeraldClient {
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
   });
   const device = options.secure?.device;
+  const journal = options.journal;
+  let archiveKeyChecked = false;
+
+  // The archive key is pinned in configuration; the gateway's is fetched only to compare, so a
+  // gateway serving its own key is refused before anything is encrypted or sent.
+  async function checkArchiveKey(sealer: JournalSealer, callOptions: CallOptions): Promise<void> {
+    if (archiveKeyChecked) return;
+    const r = object(
+      await http.json({ method: 'GET', path: '/v1/journal/archive-key', ...callOptions }),
+      'archive key',
+    );
+    if (r['key'] !== sealer.archiveKey) throw new HeraldSdkError('HERALD_SDK_ARCHIVE_KEY_MISMATCH');
+    archiveKeyChecked = true;
+  }
 
   const messages: MessagesApi = {
     async send(req, callOptions = {}) {
       checkSend(req);
-      const { to, content, ...rest } = req;
+      const { to, content, clientReference, ...rest } = req;
       let body: Record<string, unknown>;
       let groupId: string | undefined;
       if (typeof to === 'string') {
         body = { ...rest, to, content: { text: content.text } };
       } else {
         if (device === undefined) throw new HeraldSdkError('HERALD_SDK_SECURE_NOT_CONFIGURED');
+        if (journal !== undefined) await checkArchiveKey(journal, callOptions);
         groupId = await device.groupFor(to.userId, callOptions);
         const message = await device.encrypt(groupId, content.text, callOptions);
+        const recipient = `user:${to.userId}`;
+        const journalCopy = journal?.seal(
+          {
+            text: content.text,
+            recipients: [recipient],
+            ...(clientReference === undefined ? {} : { clientReference }),
+          },
+          message,
+        );
         body = {
           ...rest,
-          to: `user:${to.userId}`,
-          content: { mls: { groupId, message: toBase64(message) } },
+          to: recipient,
+          content: { mls: { groupId, message: toBase64(message) }, ...(journalCopy ? { journalCopy } : {}) },
         };
       }
       let replayed = false;

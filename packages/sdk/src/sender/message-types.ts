@@ -20,6 +20,11 @@ export interface SendMessageRequest {
   readonly labels?: Readonly<Record<string, string>>;
   /** Makes retries safe: the same key within 24 h returns the first answer. */
   readonly idempotencyKey?: string;
+  /**
+   * Your own reference for the message (1–128 characters). Only for `{ userId }` sends with a
+   * journal sealer: it goes into the sealed journal copy, never to the gateway in clear.
+   */
+  readonly clientReference?: string;
 }
 
 /** One step of a decided route. */

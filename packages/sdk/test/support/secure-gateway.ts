@@ -4,6 +4,11 @@
 // the `secure` adapter, over a real store (SQLite or PostgreSQL). Logs go to a buffer so the test
 // can search them.
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileKeyVault } from '../../../herald/src/journal/file-key-vault.ts';
+import { openRecordLogs, type RecordLogs } from '../../../herald/src/journal/record-logs.ts';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { generateApiKey } from '../../../herald/src/api/api-key.ts';
@@ -27,11 +32,13 @@ import { createNodeMlsEngine } from '@herald/server/mls/node';
 import { generateNoteKey, parseSignerKey } from '@herald/server/tlog';
 
 export const KEYS_ORIGIN = 'herald.test/keys';
+/** The journal and audit logs' origin prefix. */
+export const LOG_PREFIX = 'herald.test';
 
 /**
  * The policy for the test: restricted content only over the secure channel (no fallback, so a
- * message either arrives end-to-end encrypted or fails); anything else by SMS. Journal `none`:
- * sealing the journal copy on the sender's side is not in the contract's routes yet.
+ * message either arrives end-to-end encrypted or fails); anything else by SMS. Restricted
+ * messages labelled `journal=sealed` are journaled `sealed` (the sender seals the copy).
  */
 const securePolicy: PolicyEngine = {
   version: 'sdk-e2e-1',
@@ -44,7 +51,7 @@ const securePolicy: PolicyEngine = {
           ? { channel: 'secure', tier: 'e2ee', content: 'full', fallbackOn: [], belowMinimumTier: false }
           : { channel: 'sms', tier: 'plaintext', content: 'full', fallbackOn: [], belowMinimumTier: false },
       ],
-      journal: 'none',
+      journal: secure && message.labels['journal'] === 'sealed' ? 'sealed' : 'none',
       minimumTier: secure ? 'e2ee' : 'plaintext',
       rule: secure ? 'e2e/secure-only' : 'e2e/sms',
       policyVersion: 'sdk-e2e-1',
@@ -61,6 +68,14 @@ export interface SecureGateway {
   readonly channel: SecureChannel;
   /** The key log's verifier key, as an operator would configure it in the SDK. */
   readonly verifierKey: string;
+  /** The archive public key (standard base64), as the compliance team hands it to senders. */
+  readonly archivePublicKey: string;
+  /** The archive private key's file (the compliance team's vault), for `herald journal export`. */
+  readonly archiveKeyFile: string;
+  /** The journal log's checkpoint verifier key, for `herald journal verify`. */
+  readonly journalVerifierKey: string;
+  /** The journal and audit logs (sequenced every 50 ms). */
+  readonly recordLogs: RecordLogs;
   /** Everything the gateway logged (pino JSON lines). */
   logs(): string;
   apiKey(tenant: string, role: Role): Promise<string>;
@@ -68,6 +83,24 @@ export interface SecureGateway {
 }
 
 export async function startSecureGateway(store: Store): Promise<SecureGateway> {
+  // The journal, as a compliance team would set it up: the gateway gets the archive *public*
+  // key only; the key file (the vault) stays with the test, standing in for the compliance team.
+  const dir = mkdtempSync(join(tmpdir(), 'herald-sdk-journal-'));
+  const archiveKeyFile = join(dir, 'archive.key');
+  const vault = await FileKeyVault.generate(archiveKeyFile);
+  const archivePublicKey = Buffer.from(await vault.publicKey()).toString('base64');
+  const journalNote = generateNoteKey(`${LOG_PREFIX}/journal`);
+  const recordLogs = (await openRecordLogs(
+    store,
+    dir,
+    {
+      HERALD_ARCHIVE_PUBLIC_KEY: archivePublicKey,
+      HERALD_JOURNAL_SIGNER_KEY: journalNote.signerKey,
+      HERALD_AUDIT_SIGNER_KEY: generateNoteKey(`${LOG_PREFIX}/audit`).signerKey,
+      HERALD_LOG_ORIGIN_PREFIX: LOG_PREFIX,
+    },
+    false,
+  ))!;
   let logs = '';
   const logger = pino({ level: 'trace' }, { write: (s: string) => void (logs += s) });
   const box = new SecretBox(randomBytes(32));
@@ -76,10 +109,12 @@ export async function startSecureGateway(store: Store): Promise<SecureGateway> {
   const engine = createNodeMlsEngine({
     credentialValidator: uploadCredentialValidator(deviceSignatureKeys(db)),
   });
+  const holder: { keys?: Keys } = {};
   const channel = await SecureChannel.open({
     store,
     box,
     engine,
+    welcomeRecipients: (tenantId, refs) => holder.keys!.keyPackages.devicesForKeyPackageRefs(tenantId, refs),
     receipts: async (r) => {
       await store.delivery.recordReceipt(r);
     },
@@ -95,6 +130,7 @@ export async function startSecureGateway(store: Store): Promise<SecureGateway> {
     },
     logger: logger.child({ part: 'keys' }),
   });
+  holder.keys = keys;
   const accept = new AcceptService({
     queue: new AcceptQueue(store.messages),
     store: store.messages,
@@ -111,6 +147,7 @@ export async function startSecureGateway(store: Store): Promise<SecureGateway> {
     readiness: async () => [],
     keys,
     secure: channel,
+    logs: recordLogs,
     logger: logger.child({ part: 'api' }),
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -133,10 +170,19 @@ export async function startSecureGateway(store: Store): Promise<SecureGateway> {
       rateCaps: {},
     },
     logger.child({ part: 'worker' }),
+    recordLogs.journal,
   );
   dispatcher.start();
-  // The gateway integrates directory entries every second; here every 50 ms.
-  const sequencer = setInterval(() => void keys.directory.log.sequenceAll().catch(() => undefined), 50);
+  // The gateway integrates log entries every second; here every 50 ms.
+  const sequencer = setInterval(
+    () =>
+      void Promise.all([
+        keys.directory.log.sequenceAll(),
+        recordLogs.journal.log.sequenceAll(),
+        recordLogs.audit.log.sequenceAll(),
+      ]).catch(() => undefined),
+    50,
+  );
   const published = new Set<string>();
   return {
     url,
@@ -144,6 +190,10 @@ export async function startSecureGateway(store: Store): Promise<SecureGateway> {
     keys,
     channel,
     verifierKey: parseSignerKey(note.signerKey).verifier().verifierKey,
+    archivePublicKey,
+    archiveKeyFile,
+    journalVerifierKey: journalNote.verifierKey,
+    recordLogs,
     logs: () => logs,
     async apiKey(tenantName, role) {
       const t =
@@ -169,6 +219,7 @@ export async function startSecureGateway(store: Store): Promise<SecureGateway> {
       await dispatcher.stop();
       await app.close();
       await channel.close();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
