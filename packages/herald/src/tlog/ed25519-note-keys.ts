@@ -1,20 +1,10 @@
-import {
-  createPrivateKey,
-  createPublicKey,
-  randomBytes,
-  sign as cryptoSign,
-  verify as cryptoVerify,
-  type KeyObject,
-} from 'node:crypto';
+import { ed25519Signer, ed25519Verifier, randomBytes } from '#tlog-platform';
 import { HeraldError } from '../errors/index.ts';
 import { decodeBase64, encodeBase64 } from './base64.ts';
 import { isValidKeyName, NOTE_KEY_TYPE_ED25519, noteKeyId } from './note-key-id.ts';
 import type { NoteSignOptions, NoteSigner } from './note-signer.ts';
 import type { NoteVerifier } from './note-verifier.ts';
 
-// RFC 8410 DER prefixes that wrap a raw 32-byte Ed25519 seed (PKCS #8) or public key (SPKI).
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const KEY_SIZE = 32;
 const SIGNATURE_SIZE = 64;
 const SIGNER_PREFIX = 'PRIVATE+KEY+';
@@ -32,7 +22,7 @@ export class Ed25519NoteVerifier implements NoteVerifier {
   readonly name: string;
   readonly keyId: string;
   readonly #publicKey: Uint8Array;
-  readonly #key: KeyObject;
+  readonly #verify: (message: Uint8Array, signature: Uint8Array) => boolean;
 
   /** @param publicKey the raw 32-byte Ed25519 public key (RFC 8032 §5.1.5) */
   constructor(name: string, publicKey: Uint8Array) {
@@ -42,11 +32,7 @@ export class Ed25519NoteVerifier implements NoteVerifier {
     this.#publicKey = Uint8Array.from(publicKey);
     this.keyId = noteKeyId(name, NOTE_KEY_TYPE_ED25519, this.#publicKey);
     try {
-      this.#key = createPublicKey({
-        key: Buffer.concat([SPKI_PREFIX, this.#publicKey]),
-        format: 'der',
-        type: 'spki',
-      });
+      this.#verify = ed25519Verifier(this.#publicKey);
     } catch (cause) {
       throw new HeraldError(
         'HERALD_ERR_TLOG_MALFORMED_KEY',
@@ -68,11 +54,7 @@ export class Ed25519NoteVerifier implements NoteVerifier {
 
   verify(message: Uint8Array, signature: Uint8Array): boolean {
     if (signature.length !== SIGNATURE_SIZE) return false;
-    try {
-      return cryptoVerify(null, message, this.#key, signature);
-    } catch {
-      return false;
-    }
+    return this.#verify(message, signature);
   }
 
   toString(): string {
@@ -87,16 +69,16 @@ export class Ed25519NoteVerifier implements NoteVerifier {
 export class Ed25519NoteSigner implements NoteSigner {
   readonly name: string;
   readonly keyId: string;
-  readonly #key: KeyObject;
+  readonly #sign: (message: Uint8Array) => Uint8Array;
   readonly #verifier: Ed25519NoteVerifier;
 
   /** @param seed the 32-byte Ed25519 private key seed (RFC 8032 §5.1.5) */
   constructor(name: string, seed: Uint8Array) {
     checkName(name);
     if (seed.length !== KEY_SIZE) throw malformed('an Ed25519 private key seed is 32 bytes');
-    this.#key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
-    const spki = createPublicKey(this.#key).export({ format: 'der', type: 'spki' });
-    this.#verifier = new Ed25519NoteVerifier(name, spki.subarray(SPKI_PREFIX.length));
+    const key = ed25519Signer(seed);
+    this.#sign = key.sign;
+    this.#verifier = new Ed25519NoteVerifier(name, key.publicKey);
     this.name = name;
     this.keyId = this.#verifier.keyId;
   }
@@ -109,7 +91,7 @@ export class Ed25519NoteSigner implements NoteSigner {
   async sign(message: Uint8Array, opts: NoteSignOptions = {}): Promise<Uint8Array> {
     opts.signal?.throwIfAborted();
     // Ed25519 (RFC 8032) is deterministic: the same key and message give the same signature.
-    return new Uint8Array(cryptoSign(null, message, this.#key));
+    return this.#sign(message);
   }
 
   toString(): string {

@@ -1,4 +1,4 @@
-import * as crypto from 'node:crypto';
+import { sha256 } from '#tlog-platform';
 import { HeraldError } from '../errors/index.ts';
 
 /** A SHA-256 output: 32 bytes. Tree nodes, leaf hashes and roots are all `Hash` values. */
@@ -11,19 +11,6 @@ export const HASH_SIZE = 32;
 const LEAF_PREFIX = 0x00;
 const NODE_PREFIX = 0x01;
 
-// `crypto.hash` (Node >= 20.12) is a one-shot digest about twice as fast as `createHash` for
-// inputs this small; fall back for older Node 20 releases.
-const digest: (data: Uint8Array) => Buffer =
-  typeof crypto.hash === 'function'
-    ? (data) => crypto.hash('sha256', data, 'buffer')
-    : (data) => crypto.createHash('sha256').update(data).digest();
-
-// Plain Uint8Array views, so every hash the module hands out has the same type whatever made it.
-const sha256 = (data: Uint8Array): Uint8Array => {
-  const b = digest(data);
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-};
-
 // Typed arrays cannot be frozen, so the constant stays private and callers get copies.
 const EMPTY_ROOT = sha256(new Uint8Array(0));
 
@@ -32,7 +19,7 @@ export function emptyRoot(): Hash {
   return Uint8Array.from(EMPTY_ROOT);
 }
 
-// Scratch input buffers: `digest` reads its input synchronously, so one buffer per kind is
+// Scratch input buffers: `sha256` reads its input synchronously, so one buffer per kind is
 // reused instead of allocating an input for every hash (which dominated append time).
 const nodeInput = new Uint8Array(1 + 2 * HASH_SIZE);
 nodeInput[0] = NODE_PREFIX;
@@ -43,9 +30,11 @@ const MAX_LEAF_SCRATCH = 64 * 1024;
 export function hashLeaf(data: Uint8Array): Hash {
   if (data.length + 1 > leafInput.length) {
     if (data.length + 1 > MAX_LEAF_SCRATCH) {
-      return new Uint8Array(
-        crypto.createHash('sha256').update(Uint8Array.of(LEAF_PREFIX)).update(data).digest(),
-      );
+      // Rare and large: one allocation is cheap next to hashing this much.
+      const input = new Uint8Array(1 + data.length);
+      input[0] = LEAF_PREFIX;
+      input.set(data, 1);
+      return sha256(input);
     }
     leafInput = new Uint8Array(MAX_LEAF_SCRATCH);
   }

@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '#tlog-platform';
+import { encodeHex } from './base64.ts';
 
 /** C2SP signed-note signature type byte for Ed25519 keys. */
 export const NOTE_KEY_TYPE_ED25519 = 0x01;
@@ -22,11 +23,10 @@ export function isValidKeyName(name: string): boolean {
  * `SHA-256(name || 0x0A || type || publicKey)`, as 8 lowercase hex digits.
  */
 export function noteKeyId(name: string, type: number, publicKey: Uint8Array): string {
-  return createHash('sha256')
-    .update(`${name}\n`, 'utf8')
-    .update(Uint8Array.of(type))
-    .update(publicKey)
-    .digest()
-    .subarray(0, 4)
-    .toString('hex');
+  const head = new TextEncoder().encode(`${name}\n`);
+  const input = new Uint8Array(head.length + 1 + publicKey.length);
+  input.set(head);
+  input[head.length] = type;
+  input.set(publicKey, head.length + 1);
+  return encodeHex(sha256(input).subarray(0, 4));
 }

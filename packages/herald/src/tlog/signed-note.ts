@@ -1,5 +1,5 @@
 import { HeraldError } from '../errors/index.ts';
-import { decodeBase64, encodeBase64 } from './base64.ts';
+import { decodeBase64, decodeHex, encodeBase64, encodeHex } from './base64.ts';
 import { isValidKeyName } from './note-key-id.ts';
 import type { NoteSignOptions, NoteSigner } from './note-signer.ts';
 import type { NoteVerifier } from './note-verifier.ts';
@@ -68,7 +68,7 @@ export async function signNote(
     }
     const signature = await signer.sign(message, opts);
     const blob = new Uint8Array(4 + signature.length);
-    blob.set(Buffer.from(signer.keyId, 'hex'));
+    blob.set(decodeHex(signer.keyId));
     blob.set(signature, 4);
     lines += `${SIG_PREFIX}${signer.name} ${encodeBase64(blob)}\n`;
   }
@@ -124,7 +124,7 @@ export function openNote(note: string | Uint8Array, verifiers: readonly NoteVeri
     if (!isValidKeyName(name) || blob === undefined || blob.length < 5) {
       throw malformed('a signature line must be "\u2014 <key name> <base64 signature>"');
     }
-    const keyId = Buffer.from(blob.subarray(0, 4)).toString('hex');
+    const keyId = encodeHex(blob.subarray(0, 4));
     const sig: NoteSignature = { name, keyId, base64: b64 };
     const verifier = verifiers.find((v) => v.name === name && v.keyId === keyId);
     if (verifier === undefined) {

@@ -1,0 +1,242 @@
+// The device client in a real browser: Chromium (the Debian package, driven by playwright-core,
+// which downloads nothing) loads a page bundled from the SDK's browser entry with esbuild, and
+// that page enrolls a device, proves its key in the key directory, joins a group a Node device
+// created, exchanges messages with it, keeps its state in IndexedDB across a reload, and shows
+// the same safety number as the Node peer. The gateway is a real Herald on SQLite.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { testDatabases } from '../../../herald/test/support/databases.ts';
+import { createDevice, MemoryStore, type DeviceClient, type ReceivedMessage } from '../../src/index.ts';
+import { nodeMlsEngine } from '../../src/node.ts';
+import { startSecureGateway, type SecureGateway } from '../support/secure-gateway.ts';
+import type { HeraldPage } from './device-page.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const CANARIES = {
+  toBrowser: 'canary-5d21-node-to-chromium',
+  toNode: 'canary-e0b7-chromium-to-node',
+  afterReload: 'canary-33fa-after-reload',
+} as const;
+
+/** The Debian package's browser, or undefined: the test never downloads one. */
+function findChromium(): string | undefined {
+  try {
+    return execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+const executablePath = findChromium();
+
+/** Bundles the page like an app would bundle the SDK, and says which tlog platform it took. */
+async function bundlePage(): Promise<{ code: string; inputs: string[] }> {
+  const r = await build({
+    entryPoints: [join(HERE, 'device-page.ts')],
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2022',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  return { code: r.outputFiles[0]!.text, inputs: Object.keys(r.metafile.inputs) };
+}
+
+/** Serves the page and passes /v1 through to the gateway, so the page calls its own origin. */
+function servePage(code: string, gatewayUrl: string): Promise<Server> {
+  const html =
+    '<!doctype html><meta charset="utf-8"><title>Herald device</title><script type="module" src="/app.js"></script>';
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = req.url ?? '/';
+    if (url === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end(html);
+    if (url === '/app.js') return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(code);
+    if (!url.startsWith('/v1/')) return void res.writeHead(404).end();
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const headers = new Headers();
+    for (const name of ['authorization', 'content-type', 'idempotency-key'])
+      if (typeof req.headers[name] === 'string') headers.set(name, req.headers[name]);
+    const upstream = await fetch(`${gatewayUrl}${url}`, {
+      method: req.method ?? 'GET',
+      headers,
+      ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
+    });
+    res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'text/plain' });
+    res.end(Buffer.from(await upstream.arrayBuffer()));
+  };
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => res.writeHead(502).end());
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+/** Calls one of the page's functions and returns its result. */
+function call<K extends keyof HeraldPage>(
+  page: Page,
+  name: K,
+  ...args: Parameters<HeraldPage[K]>
+): Promise<Awaited<ReturnType<HeraldPage[K]>>> {
+  return page.evaluate(
+    ({ name, args }) => {
+      const p = (globalThis as unknown as { heraldPage: Record<string, (...a: unknown[]) => unknown> })
+        .heraldPage;
+      return p[name]!(...args);
+    },
+    { name, args: args as unknown[] },
+  ) as Promise<Awaited<ReturnType<HeraldPage[K]>>>;
+}
+
+async function receive(d: DeviceClient, n: number): Promise<ReceivedMessage[]> {
+  const got: ReceivedMessage[] = [];
+  const end = Date.now() + 15_000;
+  while (got.length < n && Date.now() < end) {
+    got.push(...(await d.sync()));
+    if (got.length < n) await new Promise((r) => setTimeout(r, 50));
+  }
+  return got;
+}
+
+const sqlite = testDatabases().find((d) => d.name === 'sqlite')!.db!;
+
+void describe(
+  'the device client in Chromium',
+  {
+    timeout: 60_000,
+    skip:
+      executablePath === undefined
+        ? 'chromium is not installed (apt-get install chromium; CI installs it)'
+        : false,
+  },
+  () => {
+    let gw: SecureGateway;
+    let dispose: () => Promise<void>;
+    let pageServer: Server;
+    let context: BrowserContext;
+    let userDataDir: string;
+    let bundleInputs: string[];
+    const pageErrors: string[] = [];
+
+    before(async () => {
+      const opened = await sqlite.open();
+      dispose = opened.dispose;
+      gw = await startSecureGateway(opened.store);
+      const bundle = await bundlePage();
+      bundleInputs = bundle.inputs;
+      pageServer = await servePage(bundle.code, gw.url);
+      userDataDir = mkdtempSync(join(tmpdir(), 'herald-chromium-'));
+      context = await chromium.launchPersistentContext(userDataDir, {
+        executablePath: executablePath!,
+        headless: true,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
+      });
+    });
+
+    after(async () => {
+      await context?.close();
+      await new Promise((r) => pageServer?.close(r));
+      await gw?.close();
+      await dispose?.();
+      if (userDataDir !== undefined) rmSync(userDataDir, { recursive: true, force: true });
+    });
+
+    async function token(admin: string, userId: string): Promise<string> {
+      const res = await fetch(`${gw.url}/v1/enrollment-tokens`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ userId }),
+      });
+      assert.equal(res.status, 201);
+      return ((await res.json()) as { token: string }).token;
+    }
+
+    it('bundles the browser entry with the web crypto platform and no Node built-ins', () => {
+      assert.ok(bundleInputs.some((f) => f.endsWith('tlog/platform/web-platform.ts')));
+      assert.ok(!bundleInputs.some((f) => f.endsWith('tlog/platform/node-platform.ts')));
+      assert.ok(!bundleInputs.some((f) => f.includes('mls/crypto/node-')), 'not the native MLS provider');
+    });
+
+    it('enrolls, joins a Node group, exchanges messages, survives a reload and agrees on the safety number', async () => {
+      const admin = await gw.apiKey('acme', 'admin');
+      const bob = await createDevice({
+        baseUrl: gw.url,
+        store: new MemoryStore(),
+        directoryVerifierKey: gw.verifierKey,
+        mlsEngine: nodeMlsEngine,
+      });
+      await bob.enroll({ enrollmentToken: await token(admin, 'bob'), name: 'node' });
+
+      const page = await context.newPage();
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+      const origin = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}`;
+      const load = async (): Promise<void> => {
+        await page.waitForFunction(() => 'heraldPage' in globalThis, undefined, { timeout: 10_000 });
+      };
+      await page.goto(origin);
+      await load();
+
+      const opened = await call(page, 'open', gw.verifierKey);
+      assert.deepEqual(opened, { enrolled: false, nodeBuiltins: false });
+      const enrolled = await call(page, 'enroll', await token(admin, 'alice'));
+      assert.equal(enrolled.userId, 'alice');
+      assert.equal(enrolled.keyStatus, 'active', 'the page proved its own key in the directory');
+      assert.equal(enrolled.keyPackages.stored, 2);
+      assert.ok(enrolled.keyPackages.available > 2, 'the first batch and two more are on the server');
+      // The Node peer proves the same key for that device from the same log.
+      const seenByBob = await bob.directory.deviceKey({ userId: 'alice', deviceId: enrolled.deviceId });
+      assert.equal(seenByBob.status, 'active');
+      assert.equal(
+        seenByBob.status === 'active' ? Buffer.from(seenByBob.key).toString('base64') : '',
+        enrolled.key,
+      );
+
+      // Bob (Node) makes a group with alice's browser device, from a KeyPackage the page published.
+      const groupId = await bob.createGroup(['alice']);
+      await bob.send(groupId, CANARIES.toBrowser);
+      assert.deepEqual(await call(page, 'receive', 1), [{ groupId, from: 'bob', text: CANARIES.toBrowser }]);
+      await call(page, 'send', groupId, CANARIES.toNode);
+      assert.deepEqual(
+        (await receive(bob, 1)).map((m) => `${m.sender.userId}:${m.text}`),
+        [`alice:${CANARIES.toNode}`],
+      );
+      const before = await call(page, 'state', groupId);
+      assert.deepEqual(before.members, ['alice', 'bob']);
+      assert.equal(before.safetyNumber, await bob.safetyNumber(groupId));
+      assert.match(before.safetyNumber, /^(\d{5} ){5}\d{5}$/);
+
+      // A reload drops everything in memory; IndexedDB keeps the identity and the group state.
+      await bob.send(groupId, CANARIES.afterReload);
+      await page.reload();
+      await load();
+      assert.deepEqual(await call(page, 'open', gw.verifierKey), { enrolled: true, nodeBuiltins: false });
+      assert.deepEqual(await call(page, 'receive', 1), [
+        { groupId, from: 'bob', text: CANARIES.afterReload },
+      ]);
+      const after = await call(page, 'state', groupId);
+      assert.equal(after.safetyNumber, await bob.safetyNumber(groupId));
+      assert.deepEqual(after.groups, before.groups);
+
+      assert.deepEqual(pageErrors, []);
+      for (const c of Object.values(CANARIES)) assert.ok(!gw.logs().includes(c), 'no plaintext in the logs');
+      await bob.close();
+    });
+  },
+);
