@@ -132,6 +132,12 @@ describe('customer webhooks', () => {
       'nothing is registered by a rejected request',
     );
 
+    const doc = (await h.app.inject('/openapi.json')).json();
+    const events =
+      doc.paths['/v1/webhooks'].post.requestBody.content['application/json'].schema.properties.events;
+    assert.equal(events.type, 'array', 'the OpenAPI document describes the filter');
+    assert.match(events.description, /message\.delivered/);
+
     const ok = await register(['message.failed', 'message.delivered']);
     assert.equal(ok.statusCode, 201);
     assert.deepEqual(ok.json().events, ['message.delivered', 'message.failed']);
