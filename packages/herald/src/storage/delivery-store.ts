@@ -301,16 +301,9 @@ export class DeliveryStore {
   async recordReceipt(r: Receipt, now = Date.now()): Promise<AfterMove | undefined> {
     return this.tx.run(async (trx) => {
       await this.#lockProviderId(trx, r.channel, r.providerMessageId);
-      const dup = await trx
-        .selectFrom('receipts')
-        .select('id')
-        .where('channel', '=', r.channel)
-        .where('provider_message_id', '=', r.providerMessageId)
-        .where('status', '=', r.status)
-        .executeTakeFirst();
-      if (dup) return undefined;
       // Linked to its attempt as it is written when the attempt is known (the usual case).
       const attempt = await attemptFor(trx, r.channel, r.providerMessageId);
+      // De-duplicated by the unique (channel, provider id, status): a repeat inserts nothing.
       const row = await trx
         .insertInto('receipts')
         .values({
@@ -323,8 +316,10 @@ export class DeliveryStore {
           at: r.at.getTime(),
           received_at: now,
         })
+        .onConflict((oc) => oc.columns(['channel', 'provider_message_id', 'status']).doNothing())
         .returningAll()
-        .executeTakeFirstOrThrow();
+        .executeTakeFirst();
+      if (!row) return undefined;
       // Kept and applied in one commit: acknowledged to the provider only after both. A receipt
       // whose attempt is not known yet stays unlinked until `attemptAccepted` applies it.
       return attempt ? this.#applyReceipt(trx, row, attempt, now) : {};
