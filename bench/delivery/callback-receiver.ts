@@ -3,7 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import type { DeliveryTracker } from './delivery-tracker.ts';
 
 /** Herald's final statuses other than `delivered` (and `read`, which follows it). */
-const HERALD_FAILED = new Set(['undelivered', 'failed', 'expired', 'blocked']);
+export const HERALD_FAILED = new Set(['undelivered', 'failed', 'expired', 'blocked']);
 
 // Kannel's DLR types (the `%d` of a dlr-url): 1 delivered to the phone, 2 failed, 16 rejected by
 // the SMSC; 4 (buffered) and 8 (SMSC accepted) are not final.

@@ -3,7 +3,10 @@
 // submitted through smsbox's HTTP `sendsms`) as the baseline, measured in the same run with the
 // same message count and concurrency. Prints a table and the ratio Herald SMS / Kannel SMS.
 //   node --import tsx bench/delivery/delivery.bench.ts [--messages 1000] [--concurrency 64] [--rounds 3]
-//     [--window 50] [--paths kannel,sms,rcs]
+//     [--window 50] [--paths kannel,sms,rcs] [--webhook-events final|all]
+// `--webhook-events final` (the default) registers Herald's endpoint for the final statuses only
+// (delivered, and the failures: undelivered, failed, expired, blocked), the equivalent of the
+// dlr-mask Kannel is given; `all` for every status, as a customer without a filter gets.
 // Kannel is found on PATH (Debian package `kannel`); without it Herald runs alone.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -12,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startChild } from '../support/child-server.ts';
-import { CallbackReceiver } from './callback-receiver.ts';
+import { CallbackReceiver, HERALD_FAILED } from './callback-receiver.ts';
 import { DeliveryTracker } from './delivery-tracker.ts';
 import { findOnPath, freePort, startKannel, type KannelHandle } from './kannel-process.ts';
 import { cpuMs } from './process-cpu.ts';
@@ -26,6 +29,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     window: { type: 'string', default: '50' },
     paths: { type: 'string', default: 'kannel,sms,rcs' },
+    'webhook-events': { type: 'string', default: 'final' },
   },
 });
 const positive = (name: keyof typeof values): number => {
@@ -41,6 +45,9 @@ const window = positive('window');
 const paths = new Set(values.paths!.split(','));
 for (const p of paths)
   if (!['kannel', 'sms', 'rcs'].includes(p)) throw new RangeError('--paths takes kannel, sms and rcs');
+const webhookEvents = values['webhook-events'];
+if (webhookEvents !== 'final' && webhookEvents !== 'all')
+  throw new RangeError('--webhook-events takes final or all');
 const IDLE_MS = 15_000; // a run gives up when no final state arrives for this long
 const TEXT = 'Your code is 123456';
 const to = (i: number): string => `+1555${String(1_000_000 + (i % 9_000_000))}`;
@@ -96,7 +103,13 @@ try {
   const hook = await fetch(`${heraldUrl}/v1/webhooks`, {
     method: 'POST',
     headers: auth,
-    body: JSON.stringify({ url: `${receiver.url}/herald` }),
+    body: JSON.stringify({
+      url: `${receiver.url}/herald`,
+      // Kannel is asked for delivered + failed callbacks (dlr-mask 3): Herald gets the same.
+      ...(webhookEvents === 'final'
+        ? { events: ['delivered', ...HERALD_FAILED].map((s) => `message.${s}`) }
+        : {}),
+    }),
   });
   if (hook.status !== 201) throw new Error(`registering the webhook failed: ${hook.status}`);
   receiver.heraldSecret = ((await hook.json()) as { secret: string }).secret;
@@ -199,7 +212,7 @@ try {
 
   console.log(
     `delivery benchmark: ${messages} messages per run, ${concurrency} submits in flight, SMPP window ${window}, ` +
-      `${rounds} interleaved round(s), medians; node ${process.version}, ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(1)}`,
+      `${rounds} interleaved round(s), medians; Herald webhooks: ${webhookEvents === 'final' ? 'final statuses only' : 'every status'}; node ${process.version}, ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(1)}`,
   );
   console.log(
     '  simulator: one SMSC (SMPP 3.4) and one RBM API, no added latency, a receipt as soon as a message is accepted',

@@ -4,6 +4,7 @@ import { HeraldError } from '../errors/index.ts';
 import { newWebhookId } from '../ids.ts';
 import type { WebhookStore } from '../storage/webhook-store.ts';
 import { newWebhookSecret } from '../webhooks/signature.ts';
+import { parseEventFilter, WEBHOOK_EVENT_TYPES } from '../webhooks/webhook-events.ts';
 import { requireRole } from './auth.ts';
 
 const Params = Type.Object({ id: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
@@ -20,7 +21,15 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhookStore; 
         summary: 'Register a webhook endpoint; the signing secret is shown once',
         tags: ['webhooks'],
         body: Type.Object(
-          { url: Type.String({ minLength: 8, maxLength: 2048 }) },
+          {
+            url: Type.String({ minLength: 8, maxLength: 2048 }),
+            events: Type.Optional(
+              Type.Array(Type.String({ maxLength: 64 }), {
+                maxItems: 32,
+                description: `Event types to receive (default: all): ${WEBHOOK_EVENT_TYPES.join(', ')}`,
+              }),
+            ),
+          },
           { additionalProperties: false },
         ),
       },
@@ -35,10 +44,11 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhookStore; 
       }
       if (url.protocol !== 'https:' && url.protocol !== 'http:')
         throw new HeraldError('HERALD_ERR_WEBHOOK_INVALID_URL');
+      const events = parseEventFilter(req.body.events);
       const id = newWebhookId();
       const secret = newWebhookSecret();
-      await webhooks.createEndpoint(p.tenantId, url.toString(), box.seal(secret, id), id);
-      return reply.code(201).send({ id, url: url.toString(), secret });
+      await webhooks.createEndpoint(p.tenantId, url.toString(), box.seal(secret, id), id, events);
+      return reply.code(201).send({ id, url: url.toString(), events, secret });
     },
   );
 
@@ -49,7 +59,12 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhookStore; 
       const p = requireRole(req, 'read webhooks', 'admin');
       const list = await webhooks.listEndpoints(p.tenantId);
       return {
-        data: list.map((e) => ({ id: e.id, url: e.url, createdAt: new Date(e.createdAt).toISOString() })),
+        data: list.map((e) => ({
+          id: e.id,
+          url: e.url,
+          events: e.events,
+          createdAt: new Date(e.createdAt).toISOString(),
+        })),
       };
     },
   );

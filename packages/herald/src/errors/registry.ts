@@ -175,6 +175,11 @@ export const ERRORS = {
     reason: 'invalid',
     message: 'The webhook URL must be http or https',
   },
+  HERALD_ERR_WEBHOOK_INVALID_EVENTS: {
+    status: 400,
+    reason: 'invalid',
+    message: 'Invalid webhook event filter: {detail}',
+  },
   HERALD_ERR_WEBHOOK_NOT_FOUND: {
     status: 404,
     reason: 'not_found',

@@ -13,6 +13,7 @@ import { inbound } from './migrations/0006-inbound.ts';
 import { contacts } from './migrations/0007-contacts.ts';
 import { partialLeafIndexes } from './migrations/0008-partial-leaf-indexes.ts';
 import { inboundRetention } from './migrations/0009-inbound-retention.ts';
+import { webhookEventFilter } from './migrations/0010-webhook-event-filter.ts';
 import type { Database } from './schema.ts';
 import { cachingSqliteDatabase } from './sqlite-statement-cache.ts';
 
@@ -83,6 +84,7 @@ export async function migrate(conn: Connection): Promise<string[]> {
         '0007-contacts': contacts(),
         '0008-partial-leaf-indexes': partialLeafIndexes(),
         '0009-inbound-retention': inboundRetention(),
+        '0010-webhook-event-filter': webhookEventFilter(),
       }),
   };
   const { error, results } = await new Migrator({ db: conn.db, provider }).migrateToLatest();

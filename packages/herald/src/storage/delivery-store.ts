@@ -19,6 +19,16 @@ import type { AttemptsTable, Database } from './schema.ts';
 import { newJobRow } from './job-store.ts';
 import type { TransactionRunner } from './transaction-runner.ts';
 
+/** The attempt a provider id belongs to, if the provider's acceptance is recorded. */
+function attemptFor(trx: Tx, channel: string, providerId: string): Promise<AttemptRow | undefined> {
+  return trx
+    .selectFrom('attempts')
+    .selectAll()
+    .where('channel', '=', channel)
+    .where('provider_message_id', '=', providerId)
+    .executeTakeFirst();
+}
+
 /** What the worker should do after a transition outside the database (e.g. revoke on RCS). */
 export interface AfterMove {
   /** The attempt left behind by a fallback, for adapters that can revoke it. */
@@ -140,7 +150,7 @@ export class DeliveryStore {
       const fresh = await current(trx, m.id);
       if (fresh.finished_at !== null || fresh.route_step !== m.route_step) return {};
       await setStatus(trx, fresh, 'sent', { attempt: attemptId, providerMessageId: providerId }, now);
-      await trx.deleteFrom('jobs').where('ref', '=', m.id).where('kind', '=', 'send').execute();
+      // The send job is done: it becomes the step's first timer.
       await scheduleStepTimers(trx, fresh, now);
       // Receipts that raced ahead of this commit are applied in it, so a crash cannot strand them.
       const orphans = await trx
@@ -152,7 +162,10 @@ export class DeliveryStore {
         .orderBy('id')
         .execute();
       let after: AfterMove = {};
-      for (const r of orphans) after = { ...after, ...(await this.#applyReceipt(trx, r, now)) };
+      for (const r of orphans) {
+        const attempt = await attemptFor(trx, r.channel, r.provider_message_id);
+        if (attempt) after = { ...after, ...(await this.#applyReceipt(trx, r, attempt, now)) };
+      }
       return after;
     });
   }
@@ -288,14 +301,9 @@ export class DeliveryStore {
   async recordReceipt(r: Receipt, now = Date.now()): Promise<AfterMove | undefined> {
     return this.tx.run(async (trx) => {
       await this.#lockProviderId(trx, r.channel, r.providerMessageId);
-      const dup = await trx
-        .selectFrom('receipts')
-        .select('id')
-        .where('channel', '=', r.channel)
-        .where('provider_message_id', '=', r.providerMessageId)
-        .where('status', '=', r.status)
-        .executeTakeFirst();
-      if (dup) return undefined;
+      // Linked to its attempt as it is written when the attempt is known (the usual case).
+      const attempt = await attemptFor(trx, r.channel, r.providerMessageId);
+      // De-duplicated by the unique (channel, provider id, status): a repeat inserts nothing.
       const row = await trx
         .insertInto('receipts')
         .values({
@@ -304,35 +312,33 @@ export class DeliveryStore {
           status: r.status,
           provider_status: r.providerStatus,
           error_code: r.errorCode ?? null,
-          message_id: null,
+          message_id: attempt?.message_id ?? null,
           at: r.at.getTime(),
           received_at: now,
         })
+        .onConflict((oc) => oc.columns(['channel', 'provider_message_id', 'status']).doNothing())
         .returningAll()
-        .executeTakeFirstOrThrow();
-      // Kept and applied in one commit: acknowledged to the provider only after both.
-      return this.#applyReceipt(trx, row, now);
+        .executeTakeFirst();
+      if (!row) return undefined;
+      // Kept and applied in one commit: acknowledged to the provider only after both. A receipt
+      // whose attempt is not known yet stays unlinked until `attemptAccepted` applies it.
+      return attempt ? this.#applyReceipt(trx, row, attempt, now) : {};
     });
   }
 
   /**
-   * Links a receipt to its attempt and lets the route decide. A receipt for an earlier step (it
-   * raced a fallback) or for a finished message is recorded on the timeline and changes nothing.
-   * A receipt whose attempt is not known yet stays unlinked until `attemptAccepted` applies it.
+   * Links a receipt to its attempt (unless it was written linked) and lets the route decide. A
+   * receipt for an earlier step (it raced a fallback) or for a finished message is recorded on
+   * the timeline and changes nothing.
    */
-  async #applyReceipt(trx: Tx, r: ReceiptRow, now: number): Promise<AfterMove> {
-    const attempt = await trx
-      .selectFrom('attempts')
-      .selectAll()
-      .where('channel', '=', r.channel)
-      .where('provider_message_id', '=', r.provider_message_id)
-      .executeTakeFirst();
-    if (!attempt) return {};
-    await trx
-      .updateTable('receipts')
-      .set({ message_id: attempt.message_id })
-      .where('id', '=', r.id)
-      .execute();
+  async #applyReceipt(trx: Tx, r: ReceiptRow, attempt: AttemptRow, now: number): Promise<AfterMove> {
+    if (r.message_id === null) {
+      await trx
+        .updateTable('receipts')
+        .set({ message_id: attempt.message_id })
+        .where('id', '=', r.id)
+        .execute();
+    }
     await trx
       .updateTable('attempts')
       .set({ status: r.status, finished_at: r.at, error_code: r.error_code })

@@ -155,6 +155,8 @@ export interface WebhookEndpointsTable {
   url: string;
   /** The signing secret, sealed with the gateway's master key. */
   secret_sealed: string;
+  /** The event types it subscribes to, a sorted JSON array; null for every event. */
+  events: string | null;
   created_at: Millis;
   disabled_at: Millis | null;
 }

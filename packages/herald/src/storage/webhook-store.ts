@@ -1,7 +1,8 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { newWebhookId, type TenantId } from '../ids.ts';
+import { wantsEvent } from '../webhooks/webhook-events.ts';
 import { newJobRow, settleJob } from './job-store.ts';
-import type { Database, WebhookDeliveriesTable } from './schema.ts';
+import type { Database, WebhookDeliveriesTable, WebhookEndpointsTable } from './schema.ts';
 import type { TransactionRunner } from './transaction-runner.ts';
 
 export interface WebhookEndpoint {
@@ -9,6 +10,8 @@ export interface WebhookEndpoint {
   readonly tenantId: TenantId;
   readonly url: string;
   readonly secretSealed: string;
+  /** The event types it receives; null for every event. */
+  readonly events: readonly string[] | null;
   readonly createdAt: number;
 }
 
@@ -23,8 +26,9 @@ export interface WebhookEvent {
 type Db = Kysely<Database> | Transaction<Database>;
 
 /**
- * Queues one delivery per active endpoint of the tenant, in the caller's transaction, so an
- * event is queued if and only if the state change that caused it commits.
+ * Queues one delivery per active endpoint of the tenant that subscribes to the event's type, in
+ * the caller's transaction, so an event is queued if and only if the state change that caused it
+ * commits. An event nobody subscribes to costs one read and writes nothing.
  */
 export async function enqueueWebhooks(
   trx: Db,
@@ -32,12 +36,14 @@ export async function enqueueWebhooks(
   event: WebhookEvent,
   now: number,
 ): Promise<void> {
-  const endpoints = await trx
-    .selectFrom('webhook_endpoints')
-    .select('id')
-    .where('tenant_id', '=', tenantId)
-    .where('disabled_at', 'is', null)
-    .execute();
+  const endpoints = (
+    await trx
+      .selectFrom('webhook_endpoints')
+      .select(['id', 'events'])
+      .where('tenant_id', '=', tenantId)
+      .where('disabled_at', 'is', null)
+      .execute()
+  ).filter((e) => wantsEvent(eventFilter(e.events), event.type));
   if (endpoints.length === 0) return;
   const deliveries = endpoints.map((e) => {
     const id = newWebhookId().replace(/^whk_/, 'evt_');
@@ -62,6 +68,21 @@ export async function enqueueWebhooks(
     .execute();
 }
 
+function eventFilter(stored: string | null): string[] | null {
+  return stored === null ? null : (JSON.parse(stored) as string[]);
+}
+
+function toEndpoint(r: Selectable<WebhookEndpointsTable>): WebhookEndpoint {
+  return {
+    id: r.id,
+    tenantId: r.tenant_id as TenantId,
+    url: r.url,
+    secretSealed: r.secret_sealed,
+    events: eventFilter(r.events),
+    createdAt: r.created_at,
+  };
+}
+
 /** Webhook endpoints and the record of every delivery. */
 export class WebhookStore {
   constructor(
@@ -69,7 +90,15 @@ export class WebhookStore {
     private readonly tx: TransactionRunner,
   ) {}
 
-  async createEndpoint(tenantId: TenantId, url: string, secretSealed: string, id: string, now = Date.now()) {
+  /** `events`: the event types the endpoint receives (already validated), null for all. */
+  async createEndpoint(
+    tenantId: TenantId,
+    url: string,
+    secretSealed: string,
+    id: string,
+    events: readonly string[] | null = null,
+    now = Date.now(),
+  ) {
     await this.db
       .insertInto('webhook_endpoints')
       .values({
@@ -77,6 +106,7 @@ export class WebhookStore {
         tenant_id: tenantId,
         url,
         secret_sealed: secretSealed,
+        events: events === null ? null : JSON.stringify(events),
         created_at: now,
         disabled_at: null,
       })
@@ -91,13 +121,7 @@ export class WebhookStore {
       .where('disabled_at', 'is', null)
       .orderBy('created_at')
       .execute();
-    return rows.map((r) => ({
-      id: r.id,
-      tenantId: r.tenant_id as TenantId,
-      url: r.url,
-      secretSealed: r.secret_sealed,
-      createdAt: r.created_at,
-    }));
+    return rows.map(toEndpoint);
   }
 
   async getEndpoint(id: string): Promise<WebhookEndpoint | undefined> {
@@ -106,15 +130,7 @@ export class WebhookStore {
       .selectAll()
       .where('id', '=', id)
       .executeTakeFirst();
-    return (
-      r && {
-        id: r.id,
-        tenantId: r.tenant_id as TenantId,
-        url: r.url,
-        secretSealed: r.secret_sealed,
-        createdAt: r.created_at,
-      }
-    );
+    return r && toEndpoint(r);
   }
 
   async disableEndpoint(tenantId: TenantId, id: string, now = Date.now()): Promise<boolean> {

@@ -196,5 +196,33 @@ for (const { db, name } of testDatabases()) {
       assert.equal(deliveries[0]!.event_type, 'message.blocked');
       assert.ok(!deliveries[0]!.payload.includes('sealed'), 'payloads carry metadata only');
     });
+
+    it('queues deliveries only for the event types an endpoint subscribes to', async () => {
+      const [a] = await twoTenants(store);
+      const id = () => `whk_${Math.random().toString(36).slice(2)}`;
+      const finalOnly = id();
+      const all = id();
+      await store.webhooks.createEndpoint(
+        a,
+        'http://127.0.0.1:1/a',
+        'sealed',
+        finalOnly,
+        ['message.delivered', 'message.failed'],
+        1_000,
+      );
+      await store.webhooks.createEndpoint(a, 'http://127.0.0.1:1/b', 'sealed', all, null, 2_000);
+      await store.messages.acceptBatch([newMessage(a, { status: 'blocked', sealedContent: null })]);
+      const deliveries = await store.webhooks.listDeliveries(a);
+      assert.deepEqual(
+        deliveries.map((d) => [d.endpoint_id, d.event_type]),
+        [[all, 'message.blocked']],
+        'the endpoint for final deliveries does not get message.blocked',
+      );
+      const listed = await store.webhooks.listEndpoints(a);
+      assert.deepEqual(
+        listed.map((e) => e.events),
+        [['message.delivered', 'message.failed'], null],
+      );
+    });
   });
 }

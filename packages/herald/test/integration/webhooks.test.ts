@@ -110,4 +110,48 @@ describe('customer webhooks', () => {
       'a replay keeps its webhook-id so receivers de-duplicate',
     );
   });
+
+  it('registers an endpoint for chosen event types and rejects unknown, duplicate or empty filters', async () => {
+    const h = await apiHarness(store);
+    const auth = { authorization: `Bearer ${await h.keyFor('filters', 'admin')}` };
+    const register = (events: unknown) =>
+      h.app.inject({
+        method: 'POST',
+        url: '/v1/webhooks',
+        headers: auth,
+        payload: { url: 'https://hooks.example/h', events },
+      });
+    for (const bad of [[], ['message.delivrd'], ['message.failed', 'message.failed']]) {
+      const r = await register(bad);
+      assert.equal(r.statusCode, 400, JSON.stringify(bad));
+      assert.equal(r.json().error.code, 'HERALD_ERR_WEBHOOK_INVALID_EVENTS');
+    }
+    assert.equal(
+      (await h.app.inject({ method: 'GET', url: '/v1/webhooks', headers: auth })).json().data.length,
+      0,
+      'nothing is registered by a rejected request',
+    );
+
+    const doc = (await h.app.inject('/openapi.json')).json();
+    const events =
+      doc.paths['/v1/webhooks'].post.requestBody.content['application/json'].schema.properties.events;
+    assert.equal(events.type, 'array', 'the OpenAPI document describes the filter');
+    assert.match(events.description, /message\.delivered/);
+
+    const ok = await register(['message.failed', 'message.delivered']);
+    assert.equal(ok.statusCode, 201);
+    assert.deepEqual(ok.json().events, ['message.delivered', 'message.failed']);
+    const all = await h.app.inject({
+      method: 'POST',
+      url: '/v1/webhooks',
+      headers: auth,
+      payload: { url: 'https://hooks.example/all' },
+    });
+    assert.equal(all.json().events, null, 'no filter: every event');
+    const listed = (await h.app.inject({ method: 'GET', url: '/v1/webhooks', headers: auth })).json().data;
+    assert.deepEqual(listed.map((e: { url: string; events: unknown }) => [e.url, e.events]).sort(), [
+      ['https://hooks.example/all', null],
+      ['https://hooks.example/h', ['message.delivered', 'message.failed']],
+    ]);
+  });
 });

@@ -1,8 +1,6 @@
 import { HeraldError } from '../../errors/index.ts';
 import type { Channel } from '../channel-adapter.ts';
-
-/** The part of `fetch` the adapter uses, so tests can pass a fake without casts. */
-export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+import { HttpTransportError, type HttpTransport } from './http-transport.ts';
 
 /** A provider's HTTP answer: the status and the body parsed as JSON (undefined when empty). */
 export interface JsonAnswer {
@@ -21,45 +19,38 @@ export interface JsonRequest {
   readonly body?: unknown;
   readonly signal?: AbortSignal | undefined;
   readonly timeoutMs: number;
-  readonly fetch: FetchLike;
+  readonly transport: HttpTransport;
 }
 
 /**
- * Makes one request with node's fetch, bounded by `timeoutMs` and the caller's signal, and
+ * Makes one request through the transport, bounded by `timeoutMs` and the caller's signal, and
  * reads the whole answer. Throws `HERALD_ERR_CHANNEL_ABORTED` when the caller aborted,
  * `_TIMEOUT` when our deadline passed, `_UNAVAILABLE` when the connection failed and
- * `_BAD_RESPONSE` when the answer was cut short. Redirects are not followed: provider APIs do
- * not redirect, and following one would send the bearer token elsewhere.
+ * `_BAD_RESPONSE` when the answer was cut short. Redirects are not followed (the transport's).
  */
 export async function requestJson(req: JsonRequest): Promise<JsonAnswer> {
   const { channel, signal } = req;
   if (signal?.aborted) throw aborted(channel, signal);
   const deadline = AbortSignal.timeout(req.timeoutMs);
   const combined = signal === undefined ? deadline : AbortSignal.any([signal, deadline]);
-  const init: RequestInit = {
-    method: req.method,
-    headers: req.body === undefined ? req.headers : { 'content-type': 'application/json', ...req.headers },
-    redirect: 'manual',
-    signal: combined,
-    ...(req.body === undefined ? {} : { body: JSON.stringify(req.body) }),
-  };
-  let res: Response;
-  try {
-    res = await req.fetch(req.url, init);
-  } catch (err) {
-    throw failure(req, err, deadline, 'connection');
-  }
+  let status: number;
   let text: string;
   try {
-    text = await res.text();
+    ({ status, text } = await req.transport({
+      method: req.method,
+      url: req.url,
+      headers: req.body === undefined ? req.headers : { 'content-type': 'application/json', ...req.headers },
+      body: req.body === undefined ? undefined : JSON.stringify(req.body),
+      signal: combined,
+    }));
   } catch (err) {
-    throw failure(req, err, deadline, 'body');
+    throw failure(req, err, deadline, err instanceof HttpTransportError ? err.stage : 'connection');
   }
-  if (text.trim() === '') return { status: res.status, body: undefined, malformed: false };
+  if (text.trim() === '') return { status, body: undefined, malformed: false };
   try {
-    return { status: res.status, body: JSON.parse(text) as unknown, malformed: false };
+    return { status, body: JSON.parse(text) as unknown, malformed: false };
   } catch {
-    return { status: res.status, body: undefined, malformed: true };
+    return { status, body: undefined, malformed: true };
   }
 }
 

@@ -1,6 +1,6 @@
 import type { InboundSink, ReceiptSink } from '../channel-adapter.ts';
 import type { SmppLogger } from '../sms/smpp-adapter-options.ts';
-import type { FetchLike } from './json-http.ts';
+import type { HttpTransport } from './http-transport.ts';
 
 /** A pino-shaped logger; adapters pass metadata only, never content, numbers or tokens. */
 export type ChannelLogger = SmppLogger;
@@ -33,8 +33,8 @@ export interface RbmAdapterOptions {
   /** `ttl` for messages without `expiresAt`; absent: the platform's default (no expiry). */
   readonly defaultTtlSeconds?: number;
   readonly logger?: ChannelLogger;
-  /** Default: node's global fetch. */
-  readonly fetch?: FetchLike;
+  /** Default: `node:http(s)` with keep-alive connections (`nodeHttpTransport`). */
+  readonly transport?: HttpTransport;
 }
 
 /** The adapter's defaults, exported so the CLI can show them. */

@@ -9,7 +9,8 @@ import type {
 } from '../channel-adapter.ts';
 import { SILENT_LOGGER } from '../sms/smpp-adapter-options.ts';
 import { CapabilityCache } from './capability-cache.ts';
-import { aborted, requestJson, type FetchLike, type JsonAnswer } from './json-http.ts';
+import { nodeHttpTransport, type HttpTransport } from './http-transport.ts';
+import { aborted, requestJson, type JsonAnswer } from './json-http.ts';
 import { RBM_ADAPTER_DEFAULTS, type ChannelLogger, type RbmAdapterOptions } from './rbm-adapter-options.ts';
 import { agentMessageBody } from './rbm-content.ts';
 import { rbmError, type RbmCall } from './rbm-status.ts';
@@ -33,7 +34,9 @@ export class RbmAdapter implements ChannelAdapter {
 
   readonly #options: RbmAdapterOptions;
   readonly #log: ChannelLogger;
-  readonly #fetch: FetchLike;
+  readonly #transport: HttpTransport;
+  // Our own keep-alive connections, closed with the adapter (a transport passed in is the caller's).
+  readonly #ownTransport: ReturnType<typeof nodeHttpTransport> | undefined;
   readonly #timeoutMs: number;
   readonly #capabilities: CapabilityCache;
   readonly #lookups = new Map<string, Promise<boolean>>();
@@ -43,7 +46,8 @@ export class RbmAdapter implements ChannelAdapter {
   constructor(options: RbmAdapterOptions) {
     this.#options = options;
     this.#log = options.logger ?? SILENT_LOGGER;
-    this.#fetch = options.fetch ?? ((url, init) => fetch(url, init));
+    this.#ownTransport = options.transport ? undefined : nodeHttpTransport();
+    this.#transport = options.transport ?? this.#ownTransport!;
     this.#timeoutMs = options.requestTimeoutMs ?? RBM_ADAPTER_DEFAULTS.requestTimeoutMs;
     this.#capabilities = new CapabilityCache({
       ttlMs: options.capabilityTtlMs ?? RBM_ADAPTER_DEFAULTS.capabilityTtlMs,
@@ -177,6 +181,7 @@ export class RbmAdapter implements ChannelAdapter {
   close(): Promise<void> {
     this.#state = 'closed';
     this.#closing.abort(new Error('adapter closed'));
+    this.#ownTransport?.close();
     return Promise.resolve();
   }
 
@@ -224,7 +229,7 @@ export class RbmAdapter implements ChannelAdapter {
         body,
         signal: signals,
         timeoutMs: this.#timeoutMs,
-        fetch: this.#fetch,
+        transport: this.#transport,
       });
     } catch (err) {
       if (this.#closing.signal.aborted && !signal?.aborted) throw this.#unavailable('the adapter is closed');

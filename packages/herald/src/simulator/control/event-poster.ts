@@ -1,3 +1,5 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { SimTimers } from './behaviour.ts';
 
 /** Counters of an `EventPoster`. */
@@ -32,6 +34,11 @@ export class EventPoster {
   readonly #timeoutMs: number;
   readonly #parked: OutgoingEvent[] = [];
   readonly #inFlight = new Set<AbortController>();
+  // Keep-alive connections through node:http: `fetch` cost the simulator ≈ 1 ms of CPU per event.
+  readonly #agents = {
+    http: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+    https: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+  };
   #url: string | undefined;
   #posted = 0;
   #acked = 0;
@@ -87,6 +94,8 @@ export class EventPoster {
   close(): void {
     this.#closed = true;
     for (const controller of this.#inFlight) controller.abort();
+    this.#agents.http.destroy();
+    this.#agents.https.destroy();
   }
 
   #attempt(event: OutgoingEvent, attempt: number): void {
@@ -101,25 +110,52 @@ export class EventPoster {
     const controller = new AbortController();
     this.#inFlight.add(controller);
     const timer = setTimeout(() => controller.abort(), this.#timeoutMs);
-    void fetch(url, { method: 'POST', body: event.body, headers: event.headers, signal: controller.signal })
-      .then(async (res) => {
-        await res.arrayBuffer().catch(() => undefined);
-        return res.ok;
-      })
-      .catch(() => false)
-      .then((ok) => {
-        clearTimeout(timer);
-        this.#inFlight.delete(controller);
-        if (this.#closed) return;
-        if (ok) {
-          this.#acked++;
-          this.#waiting--;
-        } else if (attempt >= this.#maxAttempts) {
-          this.#dropped++;
-          this.#waiting--;
-        } else {
-          this.#timers.after(this.#retryMs, () => this.#attempt(event, attempt + 1));
-        }
-      });
+    void this.#post(url, event, controller.signal).then((ok) => {
+      clearTimeout(timer);
+      this.#inFlight.delete(controller);
+      if (this.#closed) return;
+      if (ok) {
+        this.#acked++;
+        this.#waiting--;
+      } else if (attempt >= this.#maxAttempts) {
+        this.#dropped++;
+        this.#waiting--;
+      } else {
+        this.#timers.after(this.#retryMs, () => this.#attempt(event, attempt + 1));
+      }
+    });
+  }
+
+  /** One POST; true for a 2xx answer read to its end, false for anything else. */
+  #post(url: string, event: OutgoingEvent, signal: AbortSignal): Promise<boolean> {
+    return new Promise((resolve) => {
+      let target: URL;
+      try {
+        target = new URL(url);
+      } catch {
+        resolve(false);
+        return;
+      }
+      const https = target.protocol === 'https:';
+      const onResponse = (res: IncomingMessage): void => {
+        // Read to the end so the connection is reused.
+        res.resume();
+        res.once('end', () =>
+          resolve(res.complete && (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300),
+        );
+        res.once('error', () => resolve(false));
+      };
+      const options = {
+        method: 'POST',
+        headers: { ...event.headers, 'content-length': String(Buffer.byteLength(event.body)) },
+        agent: https ? this.#agents.https : this.#agents.http,
+        signal,
+      };
+      const req = https
+        ? httpsRequest(target, options, onResponse)
+        : httpRequest(target, options, onResponse);
+      req.once('error', () => resolve(false));
+      req.end(event.body);
+    });
   }
 }
