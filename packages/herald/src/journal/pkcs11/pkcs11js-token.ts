@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type * as Pkcs11js from 'pkcs11js';
 import type { ECDH1, PKCS11 as Pkcs11Module } from 'pkcs11js';
 import { HeraldError } from '../../errors/index.ts';
 import type { ArchiveKeyToken, TokenKeyPair } from './archive-token.ts';
@@ -15,7 +16,7 @@ export interface TokenConfig {
 
 // pkcs11js is the binding (a native addon), loaded only here and only when a vault is opened,
 // so the gateway, which needs only the public key, never loads it.
-type Binding = typeof import('pkcs11js');
+type Binding = typeof Pkcs11js;
 
 // PKCS#11 3.0 values pkcs11js 2.1 does not name.
 const CKK_EC_EDWARDS = 0x40;
