@@ -5,7 +5,6 @@ import { hashApiKey } from '../api/api-key.ts';
 import { HeraldError } from '../errors/index.ts';
 import {
   ExportRequests,
-  FileKeyVault,
   LOG_KINDS,
   runJournalExport,
   verifyExport,
@@ -17,6 +16,12 @@ import {
 import type { Store } from '../storage/store.ts';
 import { withStore } from './with-store.ts';
 import { parseVerifierKey } from '../tlog/index.ts';
+import {
+  ARCHIVE_KEY_OPTIONS,
+  ARCHIVE_KEY_USAGE,
+  archiveKeyGiven,
+  openArchiveVault,
+} from './archive-key-options.ts';
 
 /** Where the journal commands write: lines to stdout, progress bars and errors to stderr. */
 export interface JournalCliIo {
@@ -91,7 +96,8 @@ export async function journalVerifyCommand(argv: string[], io: JournalCliIo): Pr
  * - `request --tenant <id> [--from <ISO time>] [--until <ISO time>] [--subject <addr>] [--label <l>]`
  *   files an export request and prints its id;
  * - `approve <export-id>` adds the caller's approval (two different compliance users needed);
- * - `run <export-id> --archive-key <file> --out <dir>` writes the export.
+ * - `run <export-id> --archive-key <file> | --pkcs11 … --out <dir>` writes the export, opening
+ *   records with the archive key in a file or on a PKCS#11 token (see `archive-key-options.ts`).
  *
  * The caller is identified by a compliance API key (`--api-key` or `HERALD_API_KEY`); every step
  * is an audit event.
@@ -107,7 +113,7 @@ export async function journalExportCommand(argv: string[], io: JournalCliIo): Pr
       until: { type: 'string' },
       subject: { type: 'string' },
       label: { type: 'string' },
-      'archive-key': { type: 'string' },
+      ...ARCHIVE_KEY_OPTIONS,
       out: { type: 'string' },
       db: { type: 'string' },
     },
@@ -119,12 +125,12 @@ export async function journalExportCommand(argv: string[], io: JournalCliIo): Pr
     io.stderr.write(
       'usage: herald journal export request --tenant <id> [--from] [--until] [--subject] [--label]\n' +
         '       herald journal export approve <export-id>\n' +
-        '       herald journal export run <export-id> --archive-key <file> --out <dir>\n',
+        `       herald journal export run <export-id> ${ARCHIVE_KEY_USAGE} --out <dir>\n`,
     );
     return 2;
   };
   if (
-    sub === 'request' ? !values.tenant : !id || (sub === 'run' && (!values['archive-key'] || !values.out))
+    sub === 'request' ? !values.tenant : !id || (sub === 'run' && (!archiveKeyGiven(values) || !values.out))
   ) {
     return usage();
   }
@@ -162,21 +168,45 @@ export async function journalExportCommand(argv: string[], io: JournalCliIo): Pr
       return 0;
     }
     if (sub === 'run') {
-      const vault = await FileKeyVault.load(values['archive-key']!);
-      const deps = {
-        db: store.conn.db,
-        dialect: store.dialect,
-        origin: defaultOrigin(env, 'journal'),
-        requests,
-        audit,
-        vault,
-      };
-      const s = await runJournalExport(deps, actor, id!, values.out!, io.stderr);
-      io.stdout(
-        `exported ${s.records} records (${s.shredded} shredded) at tree size ${s.treeSize} to ${s.dir}`,
-      );
-      return 0;
+      const vault = await openArchiveVault(values, env);
+      try {
+        const deps = {
+          db: store.conn.db,
+          dialect: store.dialect,
+          origin: defaultOrigin(env, 'journal'),
+          requests,
+          audit,
+          vault,
+        };
+        const s = await runJournalExport(deps, actor, id!, values.out!, io.stderr);
+        io.stdout(
+          `exported ${s.records} records (${s.shredded} shredded) at tree size ${s.treeSize} to ${s.dir}`,
+        );
+        return 0;
+      } finally {
+        await vault.close();
+      }
     }
     return usage();
   });
+}
+
+/**
+ * `herald journal keygen --archive-key <file> | --pkcs11 …`: creates the archive key pair, in a
+ * new key file or on a token (private half sensitive and not extractable), and prints the public
+ * key the gateway is configured with (`HERALD_ARCHIVE_PUBLIC_KEY`). Never replaces a key.
+ */
+export async function journalKeygenCommand(argv: string[], io: JournalCliIo): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: ARCHIVE_KEY_OPTIONS });
+  if (!archiveKeyGiven(values)) {
+    io.stderr.write(`usage: herald journal keygen ${ARCHIVE_KEY_USAGE}\n`);
+    return 2;
+  }
+  const vault = await openArchiveVault(values, io.env ?? {}, true);
+  try {
+    io.stdout(`HERALD_ARCHIVE_PUBLIC_KEY=${Buffer.from(await vault.publicKey()).toString('base64')}`);
+    return 0;
+  } finally {
+    await vault.close();
+  }
 }

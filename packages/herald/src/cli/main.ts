@@ -2,7 +2,7 @@ import { isHeraldError } from '../errors/index.ts';
 import { keysCommand, migrateCommand, tenantsCommand } from './admin-commands.ts';
 import { devicesCommand } from './device-commands.ts';
 import { policyExplainCommand, policyTestCommand, nodePolicyCliIo } from '../policy/index.ts';
-import { journalExportCommand, journalVerifyCommand } from './journal-commands.ts';
+import { journalExportCommand, journalKeygenCommand, journalVerifyCommand } from './journal-commands.ts';
 import { sendCommand } from './send-command.ts';
 import { serveCommand, simulatorCommand } from './serve-commands.ts';
 
@@ -25,6 +25,7 @@ usage: herald <command> [options]
   policy explain <policy.yaml> [message]     the decision and its trace for one message
   journal verify [--log journal|audit]       check every leaf, proof and checkpoint (or an export)
   journal export request|approve|run         four-eyes e-discovery export (compliance role)
+  journal keygen --archive-key <file> | --pkcs11   create the archive key pair, print its public key
 
 Configuration comes from the environment: PORT, HERALD_DATABASE_URL, HERALD_DATA_DIR,
 HERALD_SMPP_URL, HERALD_MASTER_KEY (see README).`;
@@ -63,8 +64,9 @@ export async function main(argv: string[]): Promise<number> {
         const io = { stdout: out, stderr: process.stderr, env: process.env };
         if (sub === 'verify') return await journalVerifyCommand(args, io);
         if (sub === 'export') return await journalExportCommand(args, io);
+        if (sub === 'keygen') return await journalKeygenCommand(args, io);
         process.stderr.write(
-          'usage: herald journal verify [options] | export request|approve|run [options]\n',
+          'usage: herald journal verify [options] | export request|approve|run [options] | keygen [options]\n',
         );
         return 2;
       }

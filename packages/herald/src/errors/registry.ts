@@ -365,6 +365,47 @@ export const ERRORS = {
     reason: 'invalid',
     message: 'Journal record {id} does not open with this archive key',
   },
+  // --- key vault (the archive private key behind PKCS#11; never a PIN or key material)
+  HERALD_ERR_VAULT_CONFIG: {
+    status: 400,
+    reason: 'invalid',
+    message: 'The key vault is not configured: {detail}',
+  },
+  HERALD_ERR_VAULT_MODULE: {
+    status: 400,
+    reason: 'invalid',
+    message: 'The PKCS#11 module cannot be loaded: {detail}',
+  },
+  HERALD_ERR_VAULT_TOKEN_NOT_FOUND: {
+    status: 404,
+    reason: 'not_found',
+    message: 'No token labelled {token} in the PKCS#11 module',
+  },
+  HERALD_ERR_VAULT_LOGIN_FAILED: {
+    status: 401,
+    reason: 'unauthorized',
+    message: 'Login to token {token} failed ({detail})',
+  },
+  HERALD_ERR_VAULT_KEY_NOT_FOUND: {
+    status: 404,
+    reason: 'not_found',
+    message: 'No archive key labelled {label} on the token ({detail})',
+  },
+  HERALD_ERR_VAULT_KEY_EXISTS: {
+    status: 409,
+    reason: 'conflict',
+    message: 'The token already holds a key labelled {label}',
+  },
+  HERALD_ERR_VAULT_KEY_UNSUPPORTED: {
+    status: 400,
+    reason: 'invalid',
+    message: 'The archive key {label} is not usable for X25519 on this token: {detail}',
+  },
+  HERALD_ERR_VAULT_TOKEN_FAILED: {
+    status: 502,
+    reason: 'unavailable',
+    message: 'The token failed {operation} ({detail})',
+  },
   HERALD_ERR_JOURNAL_HOLD_NOT_FOUND: {
     status: 404,
     reason: 'not_found',
