@@ -12,6 +12,7 @@ import { secureChannel } from './migrations/0005-secure-channel.ts';
 import { inbound } from './migrations/0006-inbound.ts';
 import { contacts } from './migrations/0007-contacts.ts';
 import { partialLeafIndexes } from './migrations/0008-partial-leaf-indexes.ts';
+import { tlogTiles } from './migrations/0009-tlog-tiles.ts';
 import type { Database } from './schema.ts';
 import { cachingSqliteDatabase } from './sqlite-statement-cache.ts';
 
@@ -81,6 +82,7 @@ export async function migrate(conn: Connection): Promise<string[]> {
         '0006-inbound': inbound(),
         '0007-contacts': contacts(),
         '0008-partial-leaf-indexes': partialLeafIndexes(),
+        '0009-tlog-tiles': tlogTiles(conn.dialect),
       }),
   };
   const { error, results } = await new Migrator({ db: conn.db, provider }).migrateToLatest();

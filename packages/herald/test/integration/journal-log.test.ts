@@ -9,6 +9,7 @@ import { isHeraldError } from '../../src/errors/index.ts';
 import { expireJournalRecords, verifyLog } from '../../src/journal/index.ts';
 import { hashLeaf, inclusionProofFromJson, openCheckpoint, verifyInclusion } from '../../src/tlog/index.ts';
 import { testDatabases } from '../support/databases.ts';
+import { overwriteStoredLeaf, storedLeafCount } from '../support/tlog-tiles.ts';
 import { compliance, openJournalHarness, sampleRecord, type JournalHarness } from './journal-harness.ts';
 
 const T = 'ten_journal_test';
@@ -61,7 +62,8 @@ for (const { db, name } of testDatabases()) {
         await assert.rejects(failing.journal.log.sequence(), /crash in the middle/);
         const d = failing.store.conn.db;
         assert.equal(await failing.journal.log.tree().size(), 0);
-        assert.equal((await d.selectFrom('tlog_nodes').select('idx').execute()).length, 0);
+        assert.equal((await d.selectFrom('tlog_tiles').select('idx').execute()).length, 0);
+        assert.equal(await storedLeafCount(d), 0);
         assert.equal((await d.selectFrom('tlog_checkpoints').select('size').execute()).length, 0);
         const integrated = await d
           .selectFrom('journal_records')
@@ -142,13 +144,7 @@ for (const { db, name } of testDatabases()) {
           await d.selectFrom('journal_records').selectAll().where('leaf_index', 'is', null).execute()
         )[0]!;
         await d.updateTable('journal_records').set({ leaf_index: 4 }).where('id', '=', forged.id).execute();
-        await d
-          .updateTable('tlog_nodes')
-          .set({ hash: forged.leaf_hash })
-          .where('log_id', '=', h.journal.log.origin)
-          .where('level', '=', 0)
-          .where('idx', '=', 4)
-          .execute();
+        await overwriteStoredLeaf(d, h.journal.log.origin, 4, forged.leaf_hash);
         const report = await verify();
         assert.equal(report.ok, false);
         assert.match(report.firstBad!.problem, /checkpoint at size 8: a leaf in \[0, 8\) was changed/);
@@ -156,12 +152,7 @@ for (const { db, name } of testDatabases()) {
 
       it('when a stored leaf hash is edited', async () => {
         await setup();
-        await h.store.conn.db
-          .updateTable('tlog_nodes')
-          .set({ hash: Buffer.alloc(32, 7) })
-          .where('level', '=', 0)
-          .where('idx', '=', 1)
-          .execute();
+        await overwriteStoredLeaf(h.store.conn.db, h.journal.log.origin, 1, Buffer.alloc(32, 7));
         const report = await verify();
         assert.equal(report.firstBad?.index, 1);
       });
@@ -237,7 +228,7 @@ for (const { db, name } of testDatabases()) {
       await h.journal.log.sequence();
       const tables = [
         'journal_records',
-        'tlog_nodes',
+        'tlog_tiles',
         'tlog_heads',
         'tlog_checkpoints',
         'audit_events',
