@@ -72,7 +72,7 @@ export class SqlHashStore<DB extends TlogTables = TlogTables> implements HashSto
 
   async size(opts: HashStoreOptions = {}): Promise<TreeSize> {
     opts.signal?.throwIfAborted();
-    return readSize(this.#db, this.#logId);
+    return readSize(this.#db, this.#dialect, this.#logId);
   }
 
   async getNodes(ids: readonly NodeId[], opts: HashStoreOptions = {}): Promise<Hash[]> {
@@ -137,7 +137,7 @@ export class SqlHashStore<DB extends TlogTables = TlogTables> implements HashSto
       .where('size', '=', fromSize)
       .executeTakeFirst();
     if (moved.numUpdatedRows === 0n) {
-      const actual = await readSize(trx, this.#logId);
+      const actual = await readSize(trx, this.#dialect, this.#logId);
       throw new HeraldError('HERALD_ERR_TLOG_SIZE_CONFLICT', { expected: fromSize, actual });
     }
     // The new hashes of each touched tile, row by row (nodes arrive in index order per level).
@@ -214,9 +214,21 @@ function narrow<DB extends TlogTables>(db: Kysely<DB>): Kysely<TlogTables> {
   return db as unknown as Kysely<TlogTables>;
 }
 
-async function readSize(db: Kysely<TlogTables>, logId: string): Promise<TreeSize> {
-  const row = await db.selectFrom('tlog_heads').select('size').where('log_id', '=', logId).executeTakeFirst();
-  return treeSize(row === undefined ? 0 : Number(row.size));
+// Every proof reads the size first; fixed text (no query building) keeps that read cheap.
+const READ_SIZE = {
+  sqlite: 'select "size" from "tlog_heads" where "log_id" = ?',
+  postgres: 'select size from tlog_heads where log_id = $1',
+};
+
+async function readSize(
+  db: Kysely<TlogTables>,
+  dialect: SqlHashStoreDialect,
+  logId: string,
+): Promise<TreeSize> {
+  const { rows } = await db.executeQuery<{ size: number | string }>(
+    CompiledQuery.raw(READ_SIZE[dialect], [logId]),
+  );
+  return treeSize(rows[0] === undefined ? 0 : Number(rows[0].size));
 }
 
 /**
