@@ -81,7 +81,7 @@ export async function journalVerifyCommand(argv: string[], io: JournalCliIo): Pr
   if (values.export) return printReport(io, await verifyExport(values.export, trust, io.stderr));
   const url = values.db ?? io.env?.HERALD_DATABASE_URL ?? './data/herald.db';
   return withStore(url, async (store) =>
-    printReport(io, await verifyLog(store.conn.db, store.dialect, kind, trust, io.stderr, { url })),
+    printReport(io, await verifyLog(store.conn.db, store.dialect, kind, trust, io.stderr)),
   );
 }
 
