@@ -167,18 +167,20 @@ export async function verifyLog(
 
 // A worker does not inherit the main thread's TypeScript loader (`bin/herald.mjs` registers tsx
 // in-process), so its entry registers tsx before importing the worker module.
-const WORKER_BOOTSTRAP = new URL(
-  `data:text/javascript,${encodeURIComponent(
-    `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))};
+// (Built on first use, so loading this module never depends on resolving tsx.)
+const workerBootstrap = (): URL =>
+  new URL(
+    `data:text/javascript,${encodeURIComponent(
+      `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))};
 register();
 await import(${JSON.stringify(new URL('./verify-log-worker.ts', import.meta.url).href)});`,
-  )}`,
-);
+    )}`,
+  );
 
 /** Runs {@link scanLeaves} for one range on a second thread with its own connection. */
 function scanInWorker(job: ScanJob): Promise<LeafScan> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_BOOTSTRAP, { workerData: job });
+    const worker = new Worker(workerBootstrap(), { workerData: job });
     let result: LeafScan | undefined;
     worker.once('message', (scan: LeafScan) => (result = scan));
     worker.once('error', reject);
