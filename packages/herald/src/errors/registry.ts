@@ -308,6 +308,11 @@ export const ERRORS = {
     reason: 'internal',
     message: 'The hash store has no node at level {level}, index {index}',
   },
+  HERALD_ERR_TLOG_MALFORMED_TILE: {
+    status: 500,
+    reason: 'internal',
+    message: 'The stored tile at level {level}, index {index} is malformed: {detail}',
+  },
   HERALD_ERR_TLOG_MALFORMED_KEY: {
     status: 400,
     reason: 'invalid',

@@ -10,20 +10,16 @@ import {
   type CheckpointTrust,
   type Hash,
 } from '../tlog/index.ts';
+import { Worker } from 'node:worker_threads';
 import { SqlHashStore } from '../tlog/sql-hash-store.ts';
 import type { DialectName } from '../storage/connect.ts';
-import { countPending, readLogRows, type LogKind } from './log-rows.ts';
+import { countPending, type LogKind } from './log-rows.ts';
 import type { ProgressStream } from './progress-bar.ts';
 import { progressBar } from './progress-bar.ts';
+import { scanLeaves, type BadEntry, type LeafScan } from './verify-leaves.ts';
+import type { ScanJob } from './verify-log-worker.ts';
 
-/** The first thing found wrong. */
-export interface BadEntry {
-  /** The leaf index, or the checkpoint size for a checkpoint problem. */
-  readonly index: number;
-  /** The record or event id, when the problem is with one row. */
-  readonly id?: string;
-  readonly problem: string;
-}
+export type { BadEntry } from './verify-leaves.ts';
 
 /** The outcome of a verification. A failure is a value, not an exception. */
 export interface VerifyReport {
@@ -39,7 +35,20 @@ export interface VerifyReport {
   readonly firstBad?: BadEntry;
 }
 
-const PAGE = 5000;
+/** Options of {@link verifyLog}. */
+export interface VerifyLogOptions {
+  /**
+   * The database URL behind `db`. With it, a second thread with its own read connection scans
+   * the upper half of the leaves while this one scans the lower half (reading and hashing the
+   * rows is nearly all of a verification). Not for `:memory:` databases.
+   */
+  readonly url?: string;
+  /**
+   * The smallest log split across two threads. Default 250,000: starting the thread (loading the
+   * TypeScript modules and a connection) costs seconds of CPU, which pays off only on large logs.
+   */
+  readonly threadFrom?: number;
+}
 
 /**
  * Verifies a log in the database end to end: every checkpoint's signature and origin, every leaf
@@ -53,6 +62,7 @@ export async function verifyLog(
   kind: LogKind,
   trust: CheckpointTrust,
   progress?: ProgressStream,
+  opts: VerifyLogOptions = {},
 ): Promise<VerifyReport> {
   const origin = trust.origin;
   const store = new SqlHashStore(db, dialect, origin);
@@ -90,28 +100,26 @@ export async function verifyLog(
   });
 
   const bar = progress && progressBar(progress, `verify ${origin}`, size);
+  const split = opts.url !== undefined && opts.url !== ':memory:' && size >= (opts.threadFrom ?? 250_000);
+  const mid = split ? Math.floor(size / 2) : size;
+  const upper = split ? scanInWorker({ url: opts.url!, kind, origin, from: mid, to: size }) : undefined;
+  // Keep a rejection of the upper scan from going unhandled while the lower one runs.
+  upper?.catch(() => undefined);
+  const lower = await scanLeaves(db, dialect, kind, origin, 0, mid, (done) => bar?.update(done));
+  const scans = [lower];
+  if (lower.firstBad === undefined && upper) scans.push(await upper);
+  else if (upper) await upper.catch(() => undefined);
+  // The leaves in index order: each checkpoint is checked as soon as its size is reached, so the
+  // first problem reported is the one at the lowest index, as in a single pass.
   const range = new CompactRange();
   let shredded = 0;
-  let next = 0;
   let cp = 0;
   while (checkpoints[cp]?.size === 0) cp++;
-  while (next < size) {
-    const page = await readLogRows(db, kind, next, PAGE);
-    const stored = await store.leafHashes(next, page.length);
-    for (let k = 0; k < page.length; k++) {
-      const row = page[k]!;
-      if (row.index !== next) return fail({ index: next, problem: `entry ${next} is missing` }, shredded);
-      if (row.problem) return fail({ index: next, id: row.id, problem: row.problem }, shredded);
-      const leaf = stored[k];
-      if (leaf === undefined || !hashEquals(leaf, row.leafHash)) {
-        return fail(
-          { index: next, id: row.id, problem: 'the stored row does not match its leaf in the log' },
-          shredded,
-        );
-      }
-      if (row.shredded) shredded++;
-      range.append(row.leafHash);
-      next++;
+  for (const scan of scans) {
+    shredded += scan.shredded;
+    for (let k = 0; k < scan.count; k++) {
+      range.append(scan.hashes.subarray(k * 32, (k + 1) * 32));
+      const next = scan.from + k + 1;
       while (checkpoints[cp]?.size === next) {
         if (!hashEquals(range.root(), checkpoints[cp]!.root)) {
           const from = cp > 0 ? checkpoints[cp - 1]!.size : 0;
@@ -126,8 +134,8 @@ export async function verifyLog(
         cp++;
       }
     }
-    bar?.update(next);
-    if (page.length === 0) return fail({ index: next, problem: `entry ${next} is missing` }, shredded);
+    if (scan.firstBad) return fail(scan.firstBad, shredded);
+    bar?.update(scan.from + scan.count);
   }
   bar?.finish();
   // The stored interior nodes serve proofs: they must agree with the checkpoints too.
@@ -155,4 +163,29 @@ export async function verifyLog(
     }
   }
   return { ...base, ok: true, checkpoints: checkpoints.length, shredded };
+}
+
+// A worker does not inherit the main thread's TypeScript loader (`bin/herald.mjs` registers tsx
+// in-process), so its entry registers tsx before importing the worker module.
+// (Built on first use, so loading this module never depends on resolving tsx.)
+const workerBootstrap = (): URL =>
+  new URL(
+    `data:text/javascript,${encodeURIComponent(
+      `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))};
+register();
+await import(${JSON.stringify(new URL('./verify-log-worker.ts', import.meta.url).href)});`,
+    )}`,
+  );
+
+/** Runs {@link scanLeaves} for one range on a second thread with its own connection. */
+function scanInWorker(job: ScanJob): Promise<LeafScan> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(workerBootstrap(), { workerData: job });
+    let result: LeafScan | undefined;
+    worker.once('message', (scan: LeafScan) => (result = scan));
+    worker.once('error', reject);
+    worker.once('exit', (code) =>
+      result ? resolve(result) : reject(new Error(`the verification thread exited with code ${code}`)),
+    );
+  });
 }

@@ -14,6 +14,7 @@ import { contacts } from './migrations/0007-contacts.ts';
 import { partialLeafIndexes } from './migrations/0008-partial-leaf-indexes.ts';
 import { inboundRetention } from './migrations/0009-inbound-retention.ts';
 import { webhookEventFilter } from './migrations/0010-webhook-event-filter.ts';
+import { tlogTiles } from './migrations/0011-tlog-tiles.ts';
 import type { Database } from './schema.ts';
 import { cachingSqliteDatabase } from './sqlite-statement-cache.ts';
 
@@ -85,6 +86,7 @@ export async function migrate(conn: Connection): Promise<string[]> {
         '0008-partial-leaf-indexes': partialLeafIndexes(),
         '0009-inbound-retention': inboundRetention(),
         '0010-webhook-event-filter': webhookEventFilter(),
+        '0011-tlog-tiles': tlogTiles(conn.dialect),
       }),
   };
   const { error, results } = await new Migrator({ db: conn.db, provider }).migrateToLatest();

@@ -20,7 +20,7 @@ export interface Database extends KeysTables, SecureTables, InboundTables, Conta
   idempotency_keys: IdempotencyKeysTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
-  tlog_nodes: TlogNodesTable;
+  tlog_tiles: TlogTilesTable;
   tlog_heads: TlogHeadsTable;
   tlog_checkpoints: TlogCheckpointsTable;
   journal_records: JournalRecordsTable;
@@ -174,12 +174,13 @@ export interface WebhookDeliveriesTable {
   delivered_at: Millis | null;
 }
 
-/** Perfect-subtree hashes of every transparency log (tlog/sql-hash-store.ts). */
-export interface TlogNodesTable {
+/** The Merkle trees of every transparency log, as tiles of 256 hashes (tlog/tile.ts). */
+export interface TlogTilesTable {
   log_id: string;
   level: number;
   idx: number;
-  hash: Uint8Array;
+  width: number;
+  hashes: Uint8Array;
 }
 
 /** The committed leaf count of each transparency log. */

@@ -31,11 +31,10 @@ export interface HashStoreAppend {
  * committed leaf count, like Trillian's subtree storage or Tessera's tiles. Nodes are immutable
  * once written, so readers never need locks and caches never go stale.
  *
- * An SQL implementation is two tables, e.g.
- * `tlog_node(log_id, level, idx, hash, PRIMARY KEY (log_id, level, idx))` and
- * `tlog_head(log_id PRIMARY KEY, size)`, with `append` in one transaction:
- * `UPDATE tlog_head SET size = :toSize WHERE log_id = :log AND size = :fromSize` (0 rows updated
- * means a conflict) then one multi-row INSERT of the nodes.
+ * The SQL implementation (`sql-hash-store.ts`) is two tables: the nodes grouped into tiles of
+ * 256 hashes (`tile.ts`), and `tlog_heads(log_id PRIMARY KEY, size)`, with `append` in one
+ * transaction: `UPDATE tlog_heads SET size = :toSize WHERE log_id = :log AND size = :fromSize`
+ * (0 rows updated means a conflict) then an upsert of each tile the new nodes fall in.
  *
  * Every implementation runs the contract suite in `testing/hash-store-contract.ts`.
  */

@@ -14,6 +14,7 @@ import {
   verifyInclusion,
 } from '../../src/tlog/index.ts';
 import { testDatabases } from '../support/databases.ts';
+import { storedLeafCount } from '../support/tlog-tiles.ts';
 import { eventually } from '../support/dispatcher-harness.ts';
 import { kill, runHerald, startHeraldProcess, stopHeraldProcess } from '../support/herald-process.ts';
 import { openJournalHarness, sampleRecord, type JournalHarness } from './journal-harness.ts';
@@ -69,11 +70,6 @@ for (const { db, name } of testDatabases()) {
         const state = async () => {
           const rows = await d.selectFrom('journal_records').select('leaf_index').execute();
           const indexes = rows.flatMap((r) => (r.leaf_index === null ? [] : [Number(r.leaf_index)]));
-          const nodes = await d
-            .selectFrom('tlog_nodes')
-            .select((eb) => eb.fn.countAll<number>().as('n'))
-            .where('level', '=', 0)
-            .executeTakeFirstOrThrow();
           const cps = await h!.journal.log.checkpoints();
           return {
             records: rows.length,
@@ -81,7 +77,7 @@ for (const { db, name } of testDatabases()) {
             distinct: new Set(indexes).size,
             highest: indexes.length === 0 ? -1 : Math.max(...indexes),
             size: await h!.journal.log.tree().size(),
-            leaves: Number(nodes.n),
+            leaves: await storedLeafCount(d, h!.journal.log.origin),
             latest: cps[cps.length - 1],
           };
         };

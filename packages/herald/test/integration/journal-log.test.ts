@@ -9,6 +9,7 @@ import { isHeraldError } from '../../src/errors/index.ts';
 import { expireJournalRecords, verifyLog } from '../../src/journal/index.ts';
 import { hashLeaf, inclusionProofFromJson, openCheckpoint, verifyInclusion } from '../../src/tlog/index.ts';
 import { testDatabases } from '../support/databases.ts';
+import { overwriteStoredLeaf, storedLeafCount } from '../support/tlog-tiles.ts';
 import { compliance, openJournalHarness, sampleRecord, type JournalHarness } from './journal-harness.ts';
 
 const T = 'ten_journal_test';
@@ -61,7 +62,8 @@ for (const { db, name } of testDatabases()) {
         await assert.rejects(failing.journal.log.sequence(), /crash in the middle/);
         const d = failing.store.conn.db;
         assert.equal(await failing.journal.log.tree().size(), 0);
-        assert.equal((await d.selectFrom('tlog_nodes').select('idx').execute()).length, 0);
+        assert.equal((await d.selectFrom('tlog_tiles').select('idx').execute()).length, 0);
+        assert.equal(await storedLeafCount(d), 0);
         assert.equal((await d.selectFrom('tlog_checkpoints').select('size').execute()).length, 0);
         const integrated = await d
           .selectFrom('journal_records')
@@ -92,80 +94,89 @@ for (const { db, name } of testDatabases()) {
       assert.ok(report.ok, JSON.stringify(report.firstBad));
     });
 
-    describe('verification names the first bad entry', () => {
-      const setup = async () => {
-        await fresh();
-        await capture(8);
-        await h.journal.log.sequence();
-        return rows();
-      };
-      const verify = () => verifyLog(h.store.conn.db, h.store.dialect, 'journal', h.journalTrust);
+    for (const threads of [1, 2])
+      describe(`verification names the first bad entry (${threads} thread${threads > 1 ? 's' : ''})`, () => {
+        const setup = async () => {
+          await fresh();
+          await capture(8);
+          await h.journal.log.sequence();
+          return rows();
+        };
+        // With two threads, a second one scans leaves 4…7 over its own connection.
+        const verify = () =>
+          verifyLog(
+            h.store.conn.db,
+            h.store.dialect,
+            'journal',
+            h.journalTrust,
+            undefined,
+            threads > 1 ? { url: h.url, threadFrom: 2 } : {},
+          );
 
-      it('when a stored record is edited', async () => {
-        const r = await setup();
-        const ct = Buffer.from(r[3]!.ciphertext);
-        ct[20]! ^= 1;
-        await h.store.conn.db
-          .updateTable('journal_records')
-          .set({ ciphertext: ct })
-          .where('id', '=', r[3]!.id)
-          .execute();
-        const report = await verify();
-        assert.equal(report.ok, false);
-        assert.deepEqual([report.firstBad?.index, report.firstBad?.id], [3, r[3]!.id]);
-      });
+        it('and passes the log when nothing was changed', async () => {
+          await setup();
+          const report = await verify();
+          assert.deepEqual([report.ok, report.size, report.firstBad], [true, 8, undefined]);
+        });
 
-      it('when a record is deleted', async () => {
-        const r = await setup();
-        await h.store.conn.db.deleteFrom('journal_records').where('id', '=', r[5]!.id).execute();
-        const report = await verify();
-        assert.equal(report.firstBad?.index, 5);
-        assert.match(report.firstBad!.problem, /entry 5 is missing/);
-      });
+        it('when a stored record is edited', async () => {
+          const r = await setup();
+          const ct = Buffer.from(r[3]!.ciphertext);
+          ct[20]! ^= 1;
+          await h.store.conn.db
+            .updateTable('journal_records')
+            .set({ ciphertext: ct })
+            .where('id', '=', r[3]!.id)
+            .execute();
+          const report = await verify();
+          assert.equal(report.ok, false);
+          assert.deepEqual([report.firstBad?.index, report.firstBad?.id], [3, r[3]!.id]);
+        });
 
-      it('when two records are reordered', async () => {
-        const r = await setup();
-        const d = h.store.conn.db;
-        await d.updateTable('journal_records').set({ leaf_index: 1000 }).where('id', '=', r[2]!.id).execute();
-        await d.updateTable('journal_records').set({ leaf_index: 2 }).where('id', '=', r[6]!.id).execute();
-        await d.updateTable('journal_records').set({ leaf_index: 6 }).where('id', '=', r[2]!.id).execute();
-        const report = await verify();
-        assert.deepEqual([report.firstBad?.index, report.firstBad?.id], [2, r[6]!.id]);
-      });
+        it('when a record is deleted', async () => {
+          const r = await setup();
+          await h.store.conn.db.deleteFrom('journal_records').where('id', '=', r[5]!.id).execute();
+          const report = await verify();
+          assert.equal(report.firstBad?.index, 5);
+          assert.match(report.firstBad!.problem, /entry 5 is missing/);
+        });
 
-      it('when a leaf and its record are rewritten together, the signed checkpoint catches it', async () => {
-        const r = await setup();
-        const d = h.store.conn.db;
-        await d.deleteFrom('journal_records').where('id', '=', r[4]!.id).execute();
-        await h.journal.capture(d, sampleRecord(99, T));
-        const forged = (
-          await d.selectFrom('journal_records').selectAll().where('leaf_index', 'is', null).execute()
-        )[0]!;
-        await d.updateTable('journal_records').set({ leaf_index: 4 }).where('id', '=', forged.id).execute();
-        await d
-          .updateTable('tlog_nodes')
-          .set({ hash: forged.leaf_hash })
-          .where('log_id', '=', h.journal.log.origin)
-          .where('level', '=', 0)
-          .where('idx', '=', 4)
-          .execute();
-        const report = await verify();
-        assert.equal(report.ok, false);
-        assert.match(report.firstBad!.problem, /checkpoint at size 8: a leaf in \[0, 8\) was changed/);
-      });
+        it('when two records are reordered', async () => {
+          const r = await setup();
+          const d = h.store.conn.db;
+          await d
+            .updateTable('journal_records')
+            .set({ leaf_index: 1000 })
+            .where('id', '=', r[2]!.id)
+            .execute();
+          await d.updateTable('journal_records').set({ leaf_index: 2 }).where('id', '=', r[6]!.id).execute();
+          await d.updateTable('journal_records').set({ leaf_index: 6 }).where('id', '=', r[2]!.id).execute();
+          const report = await verify();
+          assert.deepEqual([report.firstBad?.index, report.firstBad?.id], [2, r[6]!.id]);
+        });
 
-      it('when a stored leaf hash is edited', async () => {
-        await setup();
-        await h.store.conn.db
-          .updateTable('tlog_nodes')
-          .set({ hash: Buffer.alloc(32, 7) })
-          .where('level', '=', 0)
-          .where('idx', '=', 1)
-          .execute();
-        const report = await verify();
-        assert.equal(report.firstBad?.index, 1);
+        it('when a leaf and its record are rewritten together, the signed checkpoint catches it', async () => {
+          const r = await setup();
+          const d = h.store.conn.db;
+          await d.deleteFrom('journal_records').where('id', '=', r[4]!.id).execute();
+          await h.journal.capture(d, sampleRecord(99, T));
+          const forged = (
+            await d.selectFrom('journal_records').selectAll().where('leaf_index', 'is', null).execute()
+          )[0]!;
+          await d.updateTable('journal_records').set({ leaf_index: 4 }).where('id', '=', forged.id).execute();
+          await overwriteStoredLeaf(d, h.journal.log.origin, 4, forged.leaf_hash);
+          const report = await verify();
+          assert.equal(report.ok, false);
+          assert.match(report.firstBad!.problem, /checkpoint at size 8: a leaf in \[0, 8\) was changed/);
+        });
+
+        it('when a stored leaf hash is edited', async () => {
+          await setup();
+          await overwriteStoredLeaf(h.store.conn.db, h.journal.log.origin, 1, Buffer.alloc(32, 7));
+          const report = await verify();
+          assert.equal(report.firstBad?.index, 1);
+        });
       });
-    });
 
     it('shreds expired records unless a legal hold covers them; the log still verifies', async () => {
       await fresh();
@@ -237,7 +248,7 @@ for (const { db, name } of testDatabases()) {
       await h.journal.log.sequence();
       const tables = [
         'journal_records',
-        'tlog_nodes',
+        'tlog_tiles',
         'tlog_heads',
         'tlog_checkpoints',
         'audit_events',

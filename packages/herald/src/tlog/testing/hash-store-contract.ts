@@ -103,5 +103,35 @@ export function hashStoreContract(name: string, makeStore: () => HashStore | Pro
         await reference.inclusionProof(leafIndex(3), size),
       );
     });
+
+    void it('serves the same roots and proofs across storage boundaries (256 and 65,536 leaves)', async () => {
+      const tree = new MerkleTree(await makeStore());
+      const reference = new MerkleTree(new MemoryHashStore());
+      // Batches that end just before, on and just after the edges a tiled store has.
+      const ends = [1, 255, 256, 257, 600, 65_535, 65_536, 65_537, 66_000];
+      let size = 0;
+      for (const end of ends) {
+        const batch = Array.from({ length: end - size }, (_, j) => leaf(size + j));
+        await tree.appendLeafHashes(batch);
+        await reference.appendLeafHashes(batch);
+        size = end;
+        const n = treeSize(size);
+        assert.deepEqual(await tree.root(n), await reference.root(n), `root at ${size}`);
+        for (const i of [0, 255, 256, size - 1, Math.floor(size / 2)].filter((i) => i < size)) {
+          assert.deepEqual(
+            await tree.inclusionProof(leafIndex(i), n),
+            await reference.inclusionProof(leafIndex(i), n),
+            `inclusion of ${i} at ${size}`,
+          );
+        }
+        for (const from of ends.filter((e) => e <= size)) {
+          assert.deepEqual(
+            await tree.consistencyProof(treeSize(from), n),
+            await reference.consistencyProof(treeSize(from), n),
+            `consistency ${from} → ${size}`,
+          );
+        }
+      }
+    });
   });
 }
