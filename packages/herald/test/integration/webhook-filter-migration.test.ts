@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { webhookEventFilter } from '../../src/storage/migrations/0010-webhook-event-filter.ts';
 import { Store } from '../../src/storage/store.ts';
 import { testDatabases } from '../support/databases.ts';
 import { newMessage, twoTenants } from '../support/fixtures.ts';
@@ -27,12 +28,13 @@ for (const { db, name } of testDatabases()) {
 
       it('keeps an endpoint registered before the filter receiving every event', async () => {
         const [a] = await twoTenants(store);
-        // The database as it was before 0010: no events column, and the migration not yet run.
-        const old = store.conn.db;
-        await sql`alter table webhook_endpoints drop column events`.execute(old);
-        await sql`delete from kysely_migration where name = '0010-webhook-event-filter'`.execute(old);
+        // The table as it was before 0010 (no events column) holding an endpoint, then the
+        // migration itself, as a deployment that upgrades runs it.
+        const db = store.conn.db;
+        await sql`alter table webhook_endpoints drop column events`.execute(db);
         await sql`insert into webhook_endpoints (id, tenant_id, url, secret_sealed, created_at, disabled_at)
-        values ('whk_before0010', ${a}, 'http://127.0.0.1:1/old', 'sealed', 1, null)`.execute(old);
+        values ('whk_before0010', ${a}, 'http://127.0.0.1:1/old', 'sealed', 1, null)`.execute(db);
+        await webhookEventFilter().up(db as unknown as Kysely<unknown>);
         await store.close();
 
         store = reopened = await Store.open(url);
