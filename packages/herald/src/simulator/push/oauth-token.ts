@@ -1,7 +1,31 @@
-import { randomBytes, verify, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, verify, type KeyObject } from 'node:crypto';
+import { FCM_SCOPE } from '../../channels/push/service-account-token.ts';
+
+/** A service account made for the simulator: its key file, and the endpoint that trusts it. */
+export interface SimServiceAccount {
+  /** A Google service account key file (JSON) whose `token_uri` is the simulator's endpoint. */
+  readonly json: string;
+  readonly endpoint: SimTokenEndpoint;
+}
+
+/** Makes a service account of `projectId` whose tokens `tokenUri` (the simulator) issues. */
+export function simServiceAccount(projectId: string, tokenUri: string): SimServiceAccount {
+  const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const clientEmail = `herald@${projectId}.iam.gserviceaccount.com`;
+  return {
+    json: JSON.stringify({
+      type: 'service_account',
+      project_id: projectId,
+      client_email: clientEmail,
+      private_key: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      token_uri: tokenUri,
+    }),
+    endpoint: new SimTokenEndpoint({ clientEmail, publicKey: pair.publicKey, tokenUri, scope: FCM_SCOPE }),
+  };
+}
 
 /** The service account the simulated token endpoint trusts. */
-export interface SimServiceAccount {
+export interface TrustedAccount {
   readonly clientEmail: string;
   readonly publicKey: KeyObject;
   /** The endpoint's own URL: the assertion's `aud` must name it. */
@@ -23,7 +47,7 @@ export class SimTokenEndpoint {
   readonly #issued = new Map<string, number>();
 
   constructor(
-    private readonly account: SimServiceAccount,
+    private readonly account: TrustedAccount,
     private readonly ttlSeconds = 3600,
   ) {}
 

@@ -1,5 +1,4 @@
 import { createPublicKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
-import { FCM_SCOPE } from '../../channels/push/service-account-token.ts';
 import type { IncomingHttpHeaders } from 'node:http';
 import { constants, createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import { SILENT_LOGGER, type SmppLogger } from '../../channels/sms/smpp-adapter-options.ts';
@@ -13,7 +12,7 @@ import type { PushFault, PushProfile } from '../profile-push.ts';
 import { hashSeed, mulberry32 } from '../prng.ts';
 import { TokenBucket } from '../smsc/token-bucket.ts';
 import { checkApnsToken } from './apns-auth.ts';
-import { SimTokenEndpoint } from './oauth-token.ts';
+import { simServiceAccount, type SimServiceAccount, type SimTokenEndpoint } from './oauth-token.ts';
 import { PushCounters, type PushStats, type ReceivedPush } from './push-stats.ts';
 
 /** How to start the simulated push providers. */
@@ -134,27 +133,14 @@ export async function startPush(options: StartPushOptions = {}): Promise<PushHan
   const port = await listen(server, host, options.port ?? 0);
   log.info({ host, port }, 'push: listening');
   const url = `https://${host}:${port}`;
-  const clientEmail = `herald@${push.fcm.projectId}.iam.gserviceaccount.com`;
-  // A service account for the OAuth token endpoint production FCM sits behind, made the first
-  // time someone asks for its key file (an RSA key takes a while; most runs never need it).
-  let accountJson: string | undefined;
+  // Made on first read: an RSA key takes a while, and most runs never need the account.
+  let account: SimServiceAccount | undefined;
   const serviceAccountJson = (): string => {
-    if (accountJson !== undefined) return accountJson;
-    const account = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    ctx.tokens = new SimTokenEndpoint({
-      clientEmail,
-      publicKey: account.publicKey,
-      tokenUri: `${url}/token`,
-      scope: FCM_SCOPE,
-    });
-    return (accountJson = JSON.stringify({
-      type: 'service_account',
-      project_id: push.fcm.projectId,
-      client_email: clientEmail,
-      private_key: account.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      token_uri: `${url}/token`,
-    }));
+    account ??= simServiceAccount(push.fcm.projectId, `${url}/token`);
+    ctx.tokens = account.endpoint;
+    return account.json;
   };
+
   let closing: Promise<void> | undefined;
   return {
     host,
