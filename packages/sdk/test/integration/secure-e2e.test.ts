@@ -14,6 +14,7 @@ import {
 } from '../../src/index.ts';
 import { headerWebSocket, nodeMlsEngine, type HeaderWebSocketClass } from '../../src/node.ts';
 import { startSecureGateway, type SecureGateway } from '../support/secure-gateway.ts';
+import { dumpTables } from '../support/dump-tables.ts';
 
 // Distinct strings that must never appear in the server's database or logs: every plaintext
 // this test sends end to end.
@@ -35,39 +36,6 @@ async function receive(d: DeviceClient, n: number, timeoutMs = 10_000): Promise<
     if (got.length < n) await new Promise((r) => setTimeout(r, 50));
   } while (got.length < n && Date.now() < end);
   return got;
-}
-
-/** The part of the store's query builder the dump uses (kysely is the server package's dependency). */
-interface DumpDb {
-  selectFrom(table: string): { selectAll(): { execute(): Promise<Record<string, unknown>[]> } };
-}
-
-/** Every row of every table, as text (binary columns as Latin-1, so plaintext bytes would show). */
-async function dumpTables(gw: SecureGateway): Promise<string> {
-  const db = gw.store.conn.db as unknown as DumpDb;
-  const tables =
-    gw.store.dialect === 'sqlite'
-      ? (await db.selectFrom('sqlite_master').selectAll().execute())
-          .filter((t) => t.type === 'table')
-          .map((t) => String(t.name))
-      : (await db.selectFrom('information_schema.tables').selectAll().execute())
-          .filter((t) => t.table_schema === 'public' && t.table_type === 'BASE TABLE')
-          .map((t) => String(t.table_name));
-  let out = '';
-  for (const table of tables) {
-    for (const row of await db.selectFrom(table).selectAll().execute())
-      out += `${table}\t${JSON.stringify(row, (_, v: unknown) =>
-        v instanceof Uint8Array
-          ? Buffer.from(v).toString('latin1')
-          : (v as { type?: unknown } | null)?.type === 'Buffer'
-            ? Buffer.from((v as { data: number[] }).data).toString('latin1')
-            : typeof v === 'bigint'
-              ? String(v)
-              : v,
-      )}\n`;
-  }
-  assert.ok(tables.length > 10 && out.length > 0, 'the dump saw the tables');
-  return out;
 }
 
 for (const { name, db } of testDatabases()) {
@@ -230,7 +198,7 @@ for (const { name, db } of testDatabases()) {
 
         // Nothing the devices sent is readable on the server: not in any table, not in its logs,
         // not in the database files.
-        const dump = await dumpTables(gw);
+        const dump = await dumpTables(gw.store);
         const logs = gw.logs();
         // The searches see real data: ids the server stores and logs are found where expected.
         assert.ok(
