@@ -15,9 +15,10 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { testDatabases } from '../../../herald/test/support/databases.ts';
-import { createDevice, MemoryStore, type DeviceClient, type ReceivedMessage } from '../../src/index.ts';
+import { createDevice, MemoryStore } from '../../src/index.ts';
 import { nodeMlsEngine } from '../../src/node.ts';
 import { startSecureGateway, type SecureGateway } from '../support/secure-gateway.ts';
+import { receive } from '../support/receive.ts';
 import type { HeraldPage } from './device-page.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -94,16 +95,6 @@ function call<K extends keyof HeraldPage>(
     },
     { name, args: args as unknown[] },
   ) as Promise<Awaited<ReturnType<HeraldPage[K]>>>;
-}
-
-async function receive(d: DeviceClient, n: number): Promise<ReceivedMessage[]> {
-  const got: ReceivedMessage[] = [];
-  const end = Date.now() + 15_000;
-  while (got.length < n && Date.now() < end) {
-    got.push(...(await d.sync()));
-    if (got.length < n) await new Promise((r) => setTimeout(r, 50));
-  }
-  return got;
 }
 
 const sqlite = testDatabases().find((d) => d.name === 'sqlite')!.db!;
@@ -214,7 +205,7 @@ void describe(
       assert.deepEqual(await call(page, 'receive', 1), [{ groupId, from: 'bob', text: CANARIES.toBrowser }]);
       await call(page, 'send', groupId, CANARIES.toNode);
       assert.deepEqual(
-        (await receive(bob, 1)).map((m) => `${m.sender.userId}:${m.text}`),
+        (await receive(bob, 1, 15_000)).map((m) => `${m.sender.userId}:${m.text}`),
         [`alice:${CANARIES.toNode}`],
       );
       const before = await call(page, 'state', groupId);

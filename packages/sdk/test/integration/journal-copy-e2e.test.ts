@@ -21,25 +21,15 @@ import {
   isHeraldSdkError,
   MemoryStore,
   type DeviceClient,
-  type ReceivedMessage,
 } from '../../src/index.ts';
 import { journalSealer, nodeMlsEngine } from '../../src/node.ts';
 import { dumpTables } from '../support/dump-tables.ts';
+import { receive } from '../support/receive.ts';
 import { LOG_PREFIX, startSecureGateway, type SecureGateway } from '../support/secure-gateway.ts';
 
 // Must never appear in the gateway's database or logs.
 const CANARY = 'canary-5e3b-journaled-restricted';
 const CANARY_REF = 'canary-ref-8d21';
-
-async function receive(d: DeviceClient, n: number, timeoutMs = 10_000): Promise<ReceivedMessage[]> {
-  const got: ReceivedMessage[] = [];
-  const end = Date.now() + timeoutMs;
-  do {
-    got.push(...(await d.sync()));
-    if (got.length < n) await new Promise((r) => setTimeout(r, 50));
-  } while (got.length < n && Date.now() < end);
-  return got;
-}
 
 for (const { name, db } of testDatabases()) {
   describe(

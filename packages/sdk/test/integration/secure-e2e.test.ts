@@ -15,6 +15,7 @@ import {
 import { headerWebSocket, nodeMlsEngine, type HeaderWebSocketClass } from '../../src/node.ts';
 import { startSecureGateway, type SecureGateway } from '../support/secure-gateway.ts';
 import { dumpTables } from '../support/dump-tables.ts';
+import { receive } from '../support/receive.ts';
 
 // Distinct strings that must never appear in the server's database or logs: every plaintext
 // this test sends end to end.
@@ -26,17 +27,6 @@ const CANARIES = {
 } as const;
 
 const texts = (ms: readonly ReceivedMessage[]) => ms.map((m) => `${m.sender.userId}:${m.text}`);
-
-/** Syncs `d` until it has received `n` messages or the time is up. */
-async function receive(d: DeviceClient, n: number, timeoutMs = 10_000): Promise<ReceivedMessage[]> {
-  const got: ReceivedMessage[] = [];
-  const end = Date.now() + timeoutMs;
-  do {
-    got.push(...(await d.sync()));
-    if (got.length < n) await new Promise((r) => setTimeout(r, 50));
-  } while (got.length < n && Date.now() < end);
-  return got;
-}
 
 for (const { name, db } of testDatabases()) {
   describe(
