@@ -9,6 +9,7 @@ import type { PushConfig } from './config-push.ts';
 import type { PushAdapterOptions } from './channels/push/push-adapter-options.ts';
 import { ServiceAccountTokens } from './channels/push/service-account-token.ts';
 import type { SimulatorHandle } from './simulator/control/start-simulator.ts';
+import type { PushHandle } from './simulator/push/push-server.ts';
 
 /**
  * Builds the channel adapters this process needs, from configuration or, in sandbox mode, from
@@ -61,7 +62,7 @@ export function buildAdapters(
     });
   if (smtp)
     adapters.set('email', new EmailAdapter({ ...smtp, onReceipt, logger: log.child({ part: 'smtp' }) }));
-  const push = config.push ? productionPush(config.push) : sim && sandboxPush(sim);
+  const push = config.push ? productionPush(config.push) : sim && simulatorPushOptions(sim.push);
   if (push) adapters.set('push', new PushAdapter({ ...push, logger: log.child({ part: 'push' }) }));
   return adapters;
 }
@@ -87,8 +88,8 @@ function productionPush(push: PushConfig): PushAdapterOptions {
 }
 
 /** The simulated APNs and FCM, with the credentials the simulator made at start. */
-function sandboxPush(sim: SimulatorHandle): PushAdapterOptions {
-  const { url: origin, ca, credentials } = sim.push;
+export function simulatorPushOptions(push: PushHandle): PushAdapterOptions {
+  const { url: origin, ca, credentials } = push;
   return {
     apns: { origin, ca, ...credentials.apns, privateKey: credentials.apns.privateKey! },
     fcm: { origin, ca, projectId: credentials.fcm.projectId, accessToken: credentials.fcm.accessToken },

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, test, type TestContext } from 'node:test';
+import { simulatorPushOptions } from '../../src/channel-setup.ts';
 import { PushAdapter } from '../../src/channels/push/push-adapter.ts';
 import type { PushAdapterOptions } from '../../src/channels/push/push-adapter-options.ts';
 import { loadProfile } from '../../src/simulator/profile.ts';
@@ -13,30 +14,12 @@ const OK_APNS = `apns:${'ab'.repeat(32)}`;
 const SECRET = 'TOP-SECRET: the merger closes Friday';
 const token = (n: number): string => `apns:${'0'.repeat(63)}${n}`;
 
-/** Adapter options for a running push simulator. */
-function pushAdapterOptions(push: PushHandle): PushAdapterOptions {
-  return {
-    apns: {
-      origin: push.url,
-      ca: push.ca,
-      ...push.credentials.apns,
-      privateKey: push.credentials.apns.privateKey!,
-    },
-    fcm: {
-      origin: push.url,
-      ca: push.ca,
-      projectId: push.credentials.fcm.projectId,
-      accessToken: push.credentials.fcm.accessToken,
-    },
-  };
-}
-
 async function rig(
   t: TestContext,
   over: Partial<PushAdapterOptions> = {},
 ): Promise<{ push: PushHandle; adapter: PushAdapter }> {
   const push = await startPush({ profile: loadProfile() });
-  const adapter = new PushAdapter({ ...pushAdapterOptions(push), ...over });
+  const adapter = new PushAdapter({ ...simulatorPushOptions(push), ...over });
   t.after(async () => {
     await adapter.close();
     await push.close();
@@ -106,7 +89,7 @@ describe('push adapter against the simulated APNs and FCM', () => {
   test('a provider token signed with the wrong key is refused as a credentials problem', async (t) => {
     const push = await startPush({ profile: loadProfile() });
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const opts = pushAdapterOptions(push);
+    const opts = simulatorPushOptions(push);
     const adapter = new PushAdapter({ apns: { ...opts.apns!, privateKey } });
     t.after(async () => {
       await adapter.close();

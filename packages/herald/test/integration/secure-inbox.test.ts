@@ -10,6 +10,7 @@ import type { SecureLimits } from '../../src/secure/secure-limits.ts';
 import type { Store } from '../../src/storage/store.ts';
 import { testDatabases } from '../support/databases.ts';
 import { secureRig, type SecureRig, type TestDevice } from '../support/secure-harness.ts';
+import { simulatorPushOptions } from '../../src/channel-setup.ts';
 
 const post = (d: TestDevice, groupId: string, text: string) =>
   d
@@ -31,14 +32,7 @@ for (const { db, name } of testDatabases()) {
       ({ store, dispose } = await db!.open());
       base = await secureRig(store);
       push = await startPush({ profile: loadProfile() });
-      pushAdapter = new PushAdapter({
-        apns: {
-          origin: push.url,
-          ca: push.ca,
-          ...push.credentials.apns,
-          privateKey: push.credentials.apns.privateKey!,
-        },
-      });
+      pushAdapter = new PushAdapter({ apns: simulatorPushOptions(push).apns! });
       await pushAdapter.start();
     });
     after(async () => {

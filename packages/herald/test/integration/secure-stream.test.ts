@@ -9,6 +9,7 @@ import { startPush, type PushHandle } from '../../src/simulator/push/push-server
 import { Store } from '../../src/storage/store.ts';
 import { testDatabases } from '../support/databases.ts';
 import { secureRig, type SecureRig, type TestDevice } from '../support/secure-harness.ts';
+import { simulatorPushOptions } from '../../src/channel-setup.ts';
 
 /** A connected stream and the `{seq}` frames it received. */
 interface Stream {
@@ -112,14 +113,7 @@ for (const { db, name } of testDatabases()) {
     before(async () => {
       ({ store, url, dispose } = await db!.open());
       push = await startPush({ profile: loadProfile() });
-      pushAdapter = new PushAdapter({
-        apns: {
-          origin: push.url,
-          ca: push.ca,
-          ...push.credentials.apns,
-          privateKey: push.credentials.apns.privateKey!,
-        },
-      });
+      pushAdapter = new PushAdapter({ apns: simulatorPushOptions(push).apns! });
       await pushAdapter.start();
       rig = await secureRig(store, {
         ...(name === 'postgres' ? { databaseUrl: url } : {}),

@@ -120,15 +120,7 @@ export class FakeKeyLog {
           ),
         );
       } catch {
-        return json(400, {
-          error: {
-            code: 'HERALD_ERR_TLOG_BEYOND_SIZE',
-            message: 'beyond',
-            reason: 'invalid',
-            retryable: false,
-            requestId: 'r',
-          },
-        });
+        return beyondSize();
       }
     }
     if (u.pathname === '/v1/tlog/keys/consistency') {
@@ -140,15 +132,7 @@ export class FakeKeyLog {
           ),
         );
       } catch {
-        return json(400, {
-          error: {
-            code: 'HERALD_ERR_TLOG_BEYOND_SIZE',
-            message: 'beyond',
-            reason: 'invalid',
-            retryable: false,
-            requestId: 'r',
-          },
-        });
+        return beyondSize();
       }
     }
     const m = /^\/v1\/directory\/([^/]+)\/([^/]+)$/.exec(u.pathname);
@@ -176,4 +160,17 @@ export class FakeKeyLog {
       },
     });
   };
+}
+
+/** The server's answer to a proof beyond the log's size. */
+function beyondSize(): Response {
+  return json(400, {
+    error: {
+      code: 'HERALD_ERR_TLOG_BEYOND_SIZE',
+      message: 'beyond',
+      reason: 'invalid',
+      retryable: false,
+      requestId: 'r',
+    },
+  });
 }
