@@ -6,7 +6,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { cpuMs } from '../delivery/process-cpu.ts';
+import { cpuMs } from '../support/process-cpu.ts';
 import { startChild } from '../support/child-server.ts';
 
 const { values } = parseArgs({

@@ -18,7 +18,7 @@ import { startChild } from '../support/child-server.ts';
 import { CallbackReceiver, HERALD_FAILED } from './callback-receiver.ts';
 import { DeliveryTracker } from './delivery-tracker.ts';
 import { findOnPath, freePort, startKannel, type KannelHandle } from './kannel-process.ts';
-import { cpuMs } from './process-cpu.ts';
+import { cpuMs } from '../support/process-cpu.ts';
 import { median, type RunStats } from './run-stats.ts';
 import { runLoad, type Gateway } from './submit-load.ts';
 

@@ -196,10 +196,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         );
         closers.push(() => directory.stop());
       }
-      // Replies are kept for HERALD_INBOUND_RETENTION; each worker deletes expired ones hourly.
+      // Replies are kept for HERALD_INBOUND_RETENTION (at least an hour); each worker deletes
+      // expired ones at start and hourly.
       const replies = runPeriodically(
         () => inbound.expire(Date.now() - config.inboundRetentionMs),
-        Math.min(3_600_000, config.inboundRetentionMs),
+        3_600_000,
         (err: unknown) =>
           log.error({ err: { code: (err as { code?: string }).code } }, 'reply retention failed'),
       );
