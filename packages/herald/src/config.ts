@@ -8,6 +8,8 @@ import { parseDuration } from './policy/duration.ts';
 export interface Config {
   readonly host: string;
   readonly port: number;
+  /** Browser origins allowed to call the API (`HERALD_CORS_ORIGINS`, comma-separated). */
+  readonly corsOrigins: readonly string[];
   readonly dataDir: string;
   readonly databaseUrl: string;
   /** Base64 of 32 bytes; when absent, a key file in `dataDir` is used (created in sandbox mode). */
@@ -104,6 +106,32 @@ function smtpFrom(env: NodeJS.ProcessEnv): SmtpConfig | undefined {
   };
 }
 
+/**
+ * Parses `HERALD_CORS_ORIGINS`: a comma-separated list of exact origins (`https://app.example`).
+ * `*` is refused: a page that holds a device's token should be one the operator named.
+ */
+export function parseCorsOrigins(text: string): string[] {
+  const origins = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  for (const o of origins) {
+    let url: URL | undefined;
+    try {
+      url = new URL(o);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || !/^https?:$/.test(url.protocol) || url.origin !== o) {
+      throw new HeraldError('HERALD_ERR_CONFIG_INVALID', {
+        detail:
+          'HERALD_CORS_ORIGINS must list origins such as https://app.example (scheme, host, optional port; no path, no *)',
+      });
+    }
+  }
+  return origins;
+}
+
 function inboundRetention(text: string): number {
   const ms = parseDuration(text);
   // Shorter than an hour would forget replies inside an SMSC's redelivery window (ten minutes),
@@ -164,6 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     host: env.HERALD_HOST || '127.0.0.1',
     port: int(env, 'PORT', 8080, 0, 65535),
+    corsOrigins: parseCorsOrigins(env.HERALD_CORS_ORIGINS ?? ''),
     dataDir,
     databaseUrl: env.HERALD_DATABASE_URL || `${dataDir}/herald.db`,
     masterKey: env.HERALD_MASTER_KEY || undefined,

@@ -253,6 +253,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         ...(active ? { policy: active } : {}),
         keys,
         secure,
+        corsOrigins: config.corsOrigins,
         logger: log.child({ part: 'api' }),
         readiness: async () => {
           const problems: string[] = [];

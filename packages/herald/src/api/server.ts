@@ -16,6 +16,7 @@ import { secureRoutes } from '../secure/secure-routes.ts';
 import { streamWebsocketOptions } from '../secure/stream-auth.ts';
 import type { Store } from '../storage/store.ts';
 import { Authenticator } from './auth.ts';
+import { registerCors } from './cors.ts';
 import { sendError, toHeraldError } from './error-handler.ts';
 import { contactsRoutes } from './contacts-routes.ts';
 import { healthRoutes } from './health-routes.ts';
@@ -53,6 +54,8 @@ export interface ApiDeps {
   readonly keys?: Keys;
   /** The secure channel's Delivery Service, when this process serves devices. */
   readonly secure?: SecureChannel;
+  /** Browser origins allowed to call the API (`HERALD_CORS_ORIGINS`); none by default. */
+  readonly corsOrigins?: readonly string[];
 }
 
 /** Paths served without an API key. */
@@ -90,7 +93,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     ),
   );
 
-  // Before the authentication hook, so a refused upgrade's socket is closed (see there).
+  // Both before the authentication hook: a preflight carries no token, and a refused upgrade's
+  // socket must be closed (see streamWebsocketOptions).
+  await registerCors(app, deps.corsOrigins ?? []);
   if (deps.secure) await app.register(websocket, streamWebsocketOptions);
 
   const auth = new Authenticator(deps.store.tenants, deps.store.devices);

@@ -16,7 +16,7 @@ import type { Store } from '../../src/storage/store.ts';
  */
 export async function apiHarness(
   store: Store,
-  opts: { policy?: PolicyEngine } & Partial<Pick<ApiDeps, 'keys' | 'logs'>> = {},
+  opts: { policy?: PolicyEngine } & Partial<Pick<ApiDeps, 'keys' | 'logs' | 'corsOrigins'>> = {},
 ): Promise<{
   app: FastifyInstance;
   box: SecretBox;

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -53,30 +53,15 @@ async function bundlePage(): Promise<{ code: string; inputs: string[] }> {
   return { code: r.outputFiles[0]!.text, inputs: Object.keys(r.metafile.inputs) };
 }
 
-/** Serves the page and passes /v1 through to the gateway, so the page calls its own origin. */
-function servePage(code: string, gatewayUrl: string): Promise<Server> {
+/** Serves the page; the page calls the gateway on its own origin, which lets this one in (CORS). */
+function servePage(code: string): Promise<Server> {
   const html =
     '<!doctype html><meta charset="utf-8"><title>Herald device</title><script type="module" src="/app.js"></script>';
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = req.url ?? '/';
-    if (url === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end(html);
-    if (url === '/app.js') return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(code);
-    if (!url.startsWith('/v1/')) return void res.writeHead(404).end();
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const headers = new Headers();
-    for (const name of ['authorization', 'content-type', 'idempotency-key'])
-      if (typeof req.headers[name] === 'string') headers.set(name, req.headers[name]);
-    const upstream = await fetch(`${gatewayUrl}${url}`, {
-      method: req.method ?? 'GET',
-      headers,
-      ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
-    });
-    res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'text/plain' });
-    res.end(Buffer.from(await upstream.arrayBuffer()));
-  };
   const server = createServer((req, res) => {
-    handle(req, res).catch(() => res.writeHead(502).end());
+    if (req.url === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end(html);
+    if (req.url === '/app.js')
+      return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(code);
+    res.writeHead(404).end();
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
@@ -116,14 +101,15 @@ void describe(
     let userDataDir: string;
     let bundleInputs: string[];
     const pageErrors: string[] = [];
+    const pageOrigin = (): string => `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}`;
 
     before(async () => {
       const opened = await sqlite.open();
       dispose = opened.dispose;
-      gw = await startSecureGateway(opened.store);
       const bundle = await bundlePage();
       bundleInputs = bundle.inputs;
-      pageServer = await servePage(bundle.code, gw.url);
+      pageServer = await servePage(bundle.code);
+      gw = await startSecureGateway(opened.store, { corsOrigins: [pageOrigin()] });
       userDataDir = mkdtempSync(join(tmpdir(), 'herald-chromium-'));
       context = await chromium.launchPersistentContext(userDataDir, {
         executablePath: executablePath!,
@@ -177,14 +163,14 @@ void describe(
 
       const page = await context.newPage();
       page.on('pageerror', (e) => pageErrors.push(e.message));
-      const origin = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}`;
+      const origin = pageOrigin();
       const load = async (): Promise<void> => {
         await page.waitForFunction(() => 'heraldPage' in globalThis, undefined, { timeout: 10_000 });
       };
       await page.goto(origin);
       await load();
 
-      const opened = await call(page, 'open', gw.verifierKey);
+      const opened = await call(page, 'open', gw.verifierKey, gw.url);
       assert.deepEqual(opened, { enrolled: false, nodeBuiltins: false });
       const enrolled = await call(page, 'enroll', await token(admin, 'alice'));
       assert.equal(enrolled.userId, 'alice');
@@ -217,7 +203,10 @@ void describe(
       await bob.send(groupId, CANARIES.afterReload);
       await page.reload();
       await load();
-      assert.deepEqual(await call(page, 'open', gw.verifierKey), { enrolled: true, nodeBuiltins: false });
+      assert.deepEqual(await call(page, 'open', gw.verifierKey, gw.url), {
+        enrolled: true,
+        nodeBuiltins: false,
+      });
       assert.deepEqual(await call(page, 'receive', 1), [
         { groupId, from: 'bob', text: CANARIES.afterReload },
       ]);
@@ -228,6 +217,22 @@ void describe(
       assert.deepEqual(pageErrors, []);
       for (const c of Object.values(CANARIES)) assert.ok(!gw.logs().includes(c), 'no plaintext in the logs');
       await bob.close();
+    });
+
+    it('blocks a page from an origin the gateway does not list', async () => {
+      const page = await context.newPage();
+      // Same server, another origin: `localhost` is not `127.0.0.1` to the browser.
+      await page.goto(pageOrigin().replace('127.0.0.1', 'localhost'));
+      const outcome = await page.evaluate(async (url) => {
+        try {
+          const res = await fetch(`${url}/v1/devices`, { headers: { authorization: 'Bearer x' } });
+          return `answered ${res.status}`;
+        } catch (e) {
+          return `refused: ${(e as Error).name}`;
+        }
+      }, gw.url);
+      assert.equal(outcome, 'refused: TypeError');
+      await page.close();
     });
   },
 );

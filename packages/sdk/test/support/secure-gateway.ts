@@ -82,7 +82,10 @@ export interface SecureGateway {
   close(): Promise<void>;
 }
 
-export async function startSecureGateway(store: Store): Promise<SecureGateway> {
+export async function startSecureGateway(
+  store: Store,
+  opts: { corsOrigins?: readonly string[] } = {},
+): Promise<SecureGateway> {
   // The journal, as a compliance team would set it up: the gateway gets the archive *public*
   // key only; the key file (the vault) stays with the test, standing in for the compliance team.
   const dir = mkdtempSync(join(tmpdir(), 'herald-sdk-journal-'));
@@ -149,6 +152,7 @@ export async function startSecureGateway(store: Store): Promise<SecureGateway> {
     secure: channel,
     logs: recordLogs,
     logger: logger.child({ part: 'api' }),
+    ...(opts.corsOrigins ? { corsOrigins: opts.corsOrigins } : {}),
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   const dispatcher = new Dispatcher(
