@@ -24,6 +24,12 @@ import { refHex, type WelcomeRecipients } from './welcome-recipients.ts';
 
 type Tx = Transaction<Database>;
 
+/**
+ * Groups whose Remove proposals share one transaction when a device is revoked: large enough that
+ * a typical device's groups go in one commit, small enough that the writer is not held for long.
+ */
+const REVOCATION_BATCH = 128;
+
 /** `POST /v1/groups/:groupId/handshake`, after schema validation (binary values in base64). */
 export interface HandshakeRequest {
   readonly message: string;
@@ -296,18 +302,38 @@ export class DeliveryService {
    * Proposes the removal of a revoked device's leaf in each of its groups, as the groups' external
    * sender, queued to the remaining members; the next member to commit removes it. Routing to the
    * device stopped when its status changed (only active devices receive). Returns the groups.
+   *
+   * The proposals of many groups share one transaction (one commit and, on SQLite, one flush) and
+   * one announcement: a member online learns of all of them in one fetch and can commit them
+   * back to back, instead of being woken group by group while the rest are still being written.
    */
   async proposeRemovalsOf(tenantId: TenantId, deviceId: string): Promise<number> {
     const leaves = await this.deps.groups.leavesOf(this.deps.store.conn.db, tenantId, deviceId);
     let proposed = 0;
-    for (const { groupId, leafIndex } of leaves) {
-      const queued = await this.deps.store.tx.run(async (trx) => {
+    for (let i = 0; i < leaves.length; i += REVOCATION_BATCH) {
+      const batch = leaves.slice(i, i + REVOCATION_BATCH);
+      const { queued, groups } = await this.deps.store.tx.run(async (trx) => {
         const now = this.#now();
-        const group = await this.deps.groups.take(trx, tenantId, groupId);
-        if (!group) return [];
-        return this.#proposeRemovals(trx, tenantId, groupId, group.epoch, now, [leafIndex], deviceId);
+        const queued: Queued[] = [];
+        let groups = 0;
+        for (const { groupId, leafIndex } of batch) {
+          const group = await this.deps.groups.take(trx, tenantId, groupId);
+          if (!group) continue;
+          const q = await this.#proposeRemovals(
+            trx,
+            tenantId,
+            groupId,
+            group.epoch,
+            now,
+            [leafIndex],
+            deviceId,
+          );
+          if (q.length > 0) groups++;
+          queued.push(...q);
+        }
+        return { queued, groups };
       });
-      if (queued.length > 0) proposed++;
+      proposed += groups;
       await this.deps.fanout.delivered(queued);
     }
     return proposed;

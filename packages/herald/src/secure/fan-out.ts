@@ -22,8 +22,12 @@ export class Fanout {
   async delivered(queued: readonly Queued[]): Promise<void> {
     if (queued.length === 0) return;
     this.waker?.wake(queued);
+    // A stream only needs each device's newest sequence number: one signal per device, however
+    // many items (a revocation queues one per group), so a device fetches once, not per item.
+    const newest = new Map<string, Queued>();
+    for (const q of queued) if ((newest.get(q.deviceId)?.seq ?? -1) < q.seq) newest.set(q.deviceId, q);
     await this.signal
-      .announce(queued)
+      .announce([...newest.values()])
       .catch((err: unknown) =>
         this.log.warn({ code: (err as { code?: string }).code }, 'announcing inbox items failed'),
       );

@@ -1,10 +1,11 @@
-import { HeraldSdkError, isHeraldSdkError } from '../errors/sdk-errors.ts';
+import { HeraldSdkError } from '../errors/sdk-errors.ts';
 import type { CallOptions } from '../http/http-client.ts';
 import { bytesEqual, fromUtf8, toBase64, utf8 } from '../util/base64.ts';
 import type { DeviceContext } from './device-context.ts';
 import type { ProcessingFailure, ReceivedMessage } from './device-options.ts';
 import type { GroupCommits } from './group-commits.ts';
 import { openEnvelope, type OwnMessages } from './message-envelope.ts';
+import { QueuedProposals } from './queued-proposals.ts';
 import type { InboxItem } from './secure-api.ts';
 
 const INBOX_CURSOR = 'inbox/cursor';
@@ -24,6 +25,7 @@ export class InboxSync {
   readonly #own: OwnMessages;
   readonly #onMessage = new Set<MessageListener>();
   readonly #onFailure = new Set<FailureListener>();
+  readonly #proposals: QueuedProposals;
   #syncing: Promise<ReceivedMessage[]> | undefined;
   #syncAgain = false;
 
@@ -31,6 +33,10 @@ export class InboxSync {
     this.#c = context;
     this.#commits = commits;
     this.#own = own;
+    this.#proposals = new QueuedProposals(context, {
+      fetch: (options) => this.fetch(options),
+      fail: (groupId, err) => this.fail(groupId, -1, 'proposal', err),
+    });
   }
 
   onMessage(listener: MessageListener): () => void {
@@ -50,7 +56,17 @@ export class InboxSync {
   }
 
   /** See `DeviceClient.sync`. Concurrent calls share one pass. */
-  sync(options: CallOptions): Promise<ReceivedMessage[]> {
+  async sync(options: CallOptions): Promise<ReceivedMessage[]> {
+    const messages = await this.fetch(options);
+    await this.#afterSync(options);
+    return messages;
+  }
+
+  /**
+   * Fetches and processes the inbox until it is empty, without committing anything. Concurrent
+   * calls share one pass; a call during a pass makes it fetch once more.
+   */
+  fetch(options: CallOptions): Promise<ReceivedMessage[]> {
     if (this.#syncing !== undefined) {
       this.#syncAgain = true;
       return this.#syncing;
@@ -64,31 +80,19 @@ export class InboxSync {
       return out;
     };
     this.#syncing = run().finally(() => (this.#syncing = undefined));
-    return this.#syncing.then(async (messages) => {
-      await this.#afterSync(options);
-      return messages;
-    });
+    return this.#syncing;
   }
 
-  /** Waits for a sync in progress, ignoring its outcome. */
+  /** Waits for a sync (and a commit of queued proposals) in progress, ignoring its outcome. */
   async settled(): Promise<void> {
     await this.#syncing?.catch(() => undefined);
+    await this.#proposals.settled();
   }
 
   /** Commits proposals the server queued (revocations) and tops up KeyPackages. */
   async #afterSync(options: CallOptions): Promise<void> {
     const me = this.#c.me();
-    const groups = this.#c.groups;
-    for (const groupId of await groups.list()) {
-      const meta = await groups.meta(groupId);
-      if (!meta.pendingProposals || meta.inactive || groups.pending(groupId) !== undefined) continue;
-      try {
-        await this.#commits.commitPending(groupId, options);
-      } catch (err) {
-        // Another member may have committed first; the next sync sees its commit.
-        if (!isHeraldSdkError(err, 'HERALD_SDK_EPOCH_CONFLICT')) this.fail(groupId, -1, 'proposal', err);
-      }
-    }
+    await this.#proposals.commit(options);
     await this.#c.pool.topUp(me, me.signer, options);
   }
 
