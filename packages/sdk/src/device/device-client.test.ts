@@ -229,6 +229,64 @@ describe('device client (against a scripted server)', { timeout: 120_000 }, () =
     );
   });
 
+  it("commits the server's Removes in every group by itself, and two members syncing at once remove the device once per group", async () => {
+    const server = await new FakeHerald().start();
+    const phone = await device(server, 'alice');
+    const laptop = await device(server, 'alice');
+    const bob = await device(server, 'bob');
+    const failures: string[] = [];
+    for (const d of [phone, bob]) d.onFailure((f) => failures.push(`${f.kind}: ${f.error.message}`));
+    const groupIds: string[] = [];
+    for (let i = 0; i < 6; i++) groupIds.push(await phone.createGroup(['bob', 'alice']));
+    await laptop.sync();
+    await bob.sync();
+    const epochs = groupIds.map((g) => server.group(g)!.epoch);
+    await server.revoke(laptop.identity!.deviceId);
+    // Both remaining members sync at once and commit on their own; nobody calls commitPending.
+    await Promise.all([phone.sync(), bob.sync()]);
+    await Promise.all([phone.sync(), bob.sync()]);
+    const laptopId = laptop.identity!.deviceId;
+    groupIds.forEach((g, i) => {
+      const group = server.group(g)!;
+      assert.ok(![...group.members.values()].includes(laptopId), `the laptop left group ${i}`);
+      // One commit per group: whoever lost a race did not follow up with an empty commit.
+      assert.equal(group.epoch, epochs[i]! + 1n, `group ${i} moved exactly one epoch`);
+    });
+    for (const d of [phone, bob]) for (const g of groupIds) assert.equal((await d.members(g)).length, 2);
+    assert.deepEqual(failures, []);
+  });
+
+  it('a member that loses the race for the Remove takes the winning commit and commits nothing more', async () => {
+    const server = await new FakeHerald().start();
+    const phone = await device(server, 'alice');
+    const laptop = await device(server, 'alice');
+    const bob = await device(server, 'bob');
+    const failures: string[] = [];
+    for (const d of [phone, bob]) d.onFailure((f) => failures.push(`${f.kind}: ${f.error.message}`));
+    const groupId = await phone.createGroup(['bob', 'alice']);
+    await laptop.sync();
+    await bob.sync();
+    const epoch = server.group(groupId)!.epoch;
+    await server.revoke(laptop.identity!.deviceId);
+    // Both build their commit of the Remove before either reaches the server: the first one
+    // in waits (up to 5 s) for the second, so exactly one of them loses the epoch.
+    let arrived = 0;
+    let release: () => void = () => undefined;
+    const both = new Promise<void>((r) => (release = r));
+    server.beforeHandshake = async () => {
+      if (++arrived === 2) release();
+      await Promise.race([both, new Promise((r) => setTimeout(r, 5000))]);
+    };
+    await Promise.all([phone.sync(), bob.sync()]);
+    server.beforeHandshake = undefined;
+    assert.equal(arrived, 2, 'both members sent a commit');
+    await Promise.all([phone.sync(), bob.sync()]);
+    assert.equal(server.group(groupId)!.epoch, epoch + 1n, 'one commit: the loser did not commit again');
+    assert.equal(await phone.safetyNumber(groupId), await bob.safetyNumber(groupId));
+    assert.equal((await bob.members(groupId)).length, 2);
+    assert.deepEqual(failures, []);
+  });
+
   it('re-joins by external commit from the latest GroupInfo when it cannot apply a winning commit', async () => {
     const server = await new FakeHerald().start();
     const store = new MemoryStore();

@@ -104,6 +104,8 @@ export class QueuedProposals {
       }
     }
     await Promise.all(inFlight);
+    // A commit lost its epoch: take in the winner before the next round judges that group again.
+    if (lost) await this.#fetch(options);
     await this.#awaitEchoes(accepted, options);
     return sent;
   }
