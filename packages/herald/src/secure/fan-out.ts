@@ -15,7 +15,7 @@ export interface FanoutLogger {
 export class Fanout {
   constructor(
     private readonly signal: InboxSignal,
-    private readonly waker: DeviceWaker | undefined,
+    private readonly waker: Pick<DeviceWaker, 'wake'> | undefined,
     private readonly log: FanoutLogger,
   ) {}
 

@@ -32,7 +32,8 @@ export type { DeviceClientOptions, ProcessingFailure, ReceivedMessage } from './
  *
  * This class is the public face; the work is in one file per concept: `enrollment.ts`,
  * `group-membership.ts` (create, add), `group-commits.ts` (server-ordered commits, re-joins),
- * `inbox-sync.ts` (receiving) and `message-envelope.ts` (what a message's plaintext is).
+ * `inbox-sync.ts` (receiving), `queued-proposals.ts` (committing the server's Removes of revoked
+ * devices on its own) and `message-envelope.ts` (what a message's plaintext is).
  */
 export class DeviceClient {
   readonly #o: DeviceClientOptions;
