@@ -58,14 +58,25 @@ export class MessageStore {
   /**
    * Stores a batch of accepted messages in one transaction: the message, its sealed content,
    * its first timeline event, its outbox job and its idempotency key commit together or not at
-   * all. Many messages per commit is what makes a durable 202 cheap.
+   * all. Many messages per commit is what makes a durable 202 cheap. The promise settles once
+   * the commit is durable; `onCommitted` is called earlier, when the batch is written (and the
+   * next one may start), before the WAL flush.
    */
-  async acceptBatch(items: readonly NewMessage[]): Promise<AcceptOutcome[]> {
+  async acceptBatch(items: readonly NewMessage[], onCommitted?: () => void): Promise<AcceptOutcome[]> {
     // The decision as stored (its lazy trace expanded), taken here: the writer thread gets data.
     const rows: AcceptRow[] = items.map((m) => ({ ...m, decisionJson: JSON.stringify(m.decision) }));
     const writer = this.writer;
-    if (writer) return this.tx.runElsewhere(() => writer.write(rows));
-    return this.tx.run((trx) => writeAcceptRows(trx, this.dialect, rows, this.raw));
+    if (writer)
+      return this.tx.runElsewhere(async () => {
+        const outcomes = await writer.write(rows);
+        onCommitted?.();
+        return outcomes;
+      });
+    return this.tx.run(async (trx) => {
+      const outcomes = await writeAcceptRows(trx, this.dialect, rows, this.raw);
+      onCommitted?.();
+      return outcomes;
+    });
   }
 
   /** A tenant's message; another tenant's id reads as not found. */
