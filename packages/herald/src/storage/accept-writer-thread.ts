@@ -17,8 +17,10 @@ async function handle(req: WriterRequest): Promise<unknown> {
   }
   let conn = connections.get(req.url);
   if (!conn) connections.set(req.url, (conn = connect(req.url)));
+  if (req.op !== 'write') return null;
   const { db, sqlite } = conn;
-  return db.transaction().execute((trx) => writeAcceptRows(trx, 'sqlite', req.items as AcceptRow[], sqlite));
+  const items: readonly AcceptRow[] = req.items;
+  return db.transaction().execute((trx) => writeAcceptRows(trx, 'sqlite', items, sqlite));
 }
 
 parentPort!.on('message', (req: WriterRequest) => {

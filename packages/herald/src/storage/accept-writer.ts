@@ -3,7 +3,7 @@ import type { AcceptOutcome, AcceptRow } from './accept-rows.ts';
 
 type Call =
   | { readonly op: 'write'; readonly url: string; readonly items: readonly AcceptRow[] }
-  | { readonly op: 'close'; readonly url: string };
+  | { readonly op: 'open' | 'close'; readonly url: string };
 
 export type WriterRequest = Call & { readonly seq: number };
 
@@ -78,6 +78,15 @@ export class AcceptWriter {
   #used = false;
 
   constructor(private readonly url: string) {}
+
+  /**
+   * Starts the thread and opens its connection now, so the first request does not wait for
+   * them (loading the thread's code takes a second or more on a busy machine).
+   */
+  async open(): Promise<void> {
+    this.#used = true;
+    await call({ op: 'open', url: this.url });
+  }
 
   /** Runs one batch in its own transaction on the thread's connection; the outcome per item. */
   async write(items: readonly AcceptRow[]): Promise<AcceptOutcome[]> {

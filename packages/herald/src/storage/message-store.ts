@@ -79,6 +79,11 @@ export class MessageStore {
     });
   }
 
+  /** Readies the accept path (starts the writer thread, where there is one) before traffic. */
+  async prepareAccept(): Promise<void> {
+    await this.writer?.open();
+  }
+
   /** A tenant's message; another tenant's id reads as not found. */
   async get(tenantId: string, id: string): Promise<MessageRow | undefined> {
     return this.db
