@@ -19,8 +19,8 @@ export class AcceptQueue {
   #queue: Pending[] = [];
   #scheduled = false;
   #running = 0;
-  /** Batches handed to the store and not yet written. */
-  #writing = 0;
+  /** A batch is handed to the store and not yet written: the next one waits to hold more. */
+  #writing = false;
 
   constructor(
     private readonly store: MessageStore,
@@ -37,7 +37,7 @@ export class AcceptQueue {
   }
 
   #schedule(): void {
-    if (this.#scheduled || this.#writing > 0 || this.#running >= this.inFlight || this.#queue.length === 0)
+    if (this.#scheduled || this.#writing || this.#running >= this.inFlight || this.#queue.length === 0)
       return;
     this.#scheduled = true;
     // Let the requests already parsed in this turn of the event loop join the batch.
@@ -48,15 +48,15 @@ export class AcceptQueue {
   }
 
   async #send(): Promise<void> {
-    if (this.#writing > 0 || this.#running >= this.inFlight || this.#queue.length === 0) return;
+    if (this.#writing || this.#running >= this.inFlight || this.#queue.length === 0) return;
     const batch = this.#queue.splice(0, this.maxBatch);
     this.#running++;
-    this.#writing++;
+    this.#writing = true;
     let written = false;
     const onWritten = () => {
       if (written) return;
       written = true;
-      this.#writing--;
+      this.#writing = false;
       this.#schedule();
     };
     try {
