@@ -6,7 +6,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { cpuMs } from '../support/process-cpu.ts';
+import { cpuMs, mainThreadCpuMs } from '../support/process-cpu.ts';
 import { startChild } from '../support/child-server.ts';
 
 const { values } = parseArgs({
@@ -21,10 +21,12 @@ const body = JSON.stringify({
   labels: { purpose: 'otp' },
 });
 
-// CPU time per answered request of the server's process (all its threads), from /proc: unlike
-// throughput it keeps its meaning when other work loads the machine.
+// CPU time per answered request of the server's process (all its threads) and of its event loop
+// thread alone, from /proc: unlike throughput they keep their meaning when other work loads the
+// machine, and the event loop's share bounds what one Node process can answer.
 async function load(port: number, pid: number | undefined, key?: string) {
   const cpu0 = cpuMs(pid);
+  const loop0 = mainThreadCpuMs(pid);
   const r = await autocannon({
     url: `http://127.0.0.1:${port}/v1/messages`,
     method: 'POST',
@@ -34,9 +36,18 @@ async function load(port: number, pid: number | undefined, key?: string) {
     body,
   });
   const ok = r['2xx'];
-  const cpu1 = cpuMs(pid);
-  const cpuUs = cpu0 === undefined || cpu1 === undefined || ok === 0 ? NaN : ((cpu1 - cpu0) * 1000) / ok;
-  return { rps: ok / duration, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors, cpuUs };
+  const perRequest = (a: number | undefined, b: number | undefined) =>
+    a === undefined || b === undefined || ok === 0 ? NaN : ((b - a) * 1000) / ok;
+  const cpuUs = perRequest(cpu0, cpuMs(pid));
+  const loopUs = perRequest(loop0, mainThreadCpuMs(pid));
+  return {
+    rps: ok / duration,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.non2xx + r.errors,
+    cpuUs,
+    loopUs,
+  };
 }
 
 const dir = mkdtempSync(join(process.env.HERALD_BENCH_DIR ?? tmpdir(), 'herald-bench-'));
@@ -66,9 +77,10 @@ try {
     p99: median(xs.map((x) => x.p99)),
     errors: xs.reduce((n, x) => n + x.errors, 0),
     cpuUs: median(xs.map((x) => x.cpuUs)),
+    loopUs: median(xs.map((x) => x.loopUs)),
   });
   const row = (name: string, x: ReturnType<typeof summary>) =>
-    `${name.padEnd(34)} ${x.rps.toFixed(0).padStart(8)} req/s   p50 ${String(x.p50).padStart(4)} ms   p99 ${String(x.p99).padStart(4)} ms   CPU ${x.cpuUs.toFixed(0).padStart(4)} µs/req   non-2xx ${x.errors}`;
+    `${name.padEnd(34)} ${x.rps.toFixed(0).padStart(8)} req/s   p50 ${String(x.p50).padStart(4)} ms   p99 ${String(x.p99).padStart(4)} ms   CPU ${x.cpuUs.toFixed(0).padStart(4)} µs/req (event loop ${x.loopUs.toFixed(0).padStart(4)})   non-2xx ${x.errors}`;
   console.log(
     `accept benchmark: ${connections} connections, ${rounds} interleaved rounds of ${duration} s, medians; SQLite WAL, fsync before every answer`,
   );

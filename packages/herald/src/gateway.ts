@@ -232,6 +232,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         closers.push(async () => active!.close());
       }
       const current = opts.policy ? () => opts.policy! : () => active!.current();
+      await store.messages.prepareAccept();
       const queue = new AcceptQueue(store.messages, () => dispatcher?.wake());
       const accept = new AcceptService({
         queue,

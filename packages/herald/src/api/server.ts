@@ -2,6 +2,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Compile } from 'typebox/compile';
+import type { TSchema } from 'typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Channel, ChannelAdapter } from '../channels/channel-adapter.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
@@ -58,6 +60,16 @@ export interface ApiDeps {
   readonly corsOrigins?: readonly string[];
 }
 
+/**
+ * TypeBox validators. Headers are strings already, so their validator skips TypeBox's `Convert`,
+ * which copies every header of every request (measured ≈ 1 % of the accept path's event loop).
+ */
+const validatorCompiler: typeof TypeBoxValidatorCompiler = (route) => {
+  if (route.httpPart !== 'headers') return TypeBoxValidatorCompiler(route);
+  const check = Compile(route.schema as TSchema);
+  return (value: unknown) => (check.Check(value) ? { value } : { error: check.Errors(value) });
+};
+
 /** Paths served without an API key. */
 const PUBLIC = /^\/(healthz|readyz|openapi\.json|docs|v1\/providers|v1\/tlog)(\/|$|\?)/;
 
@@ -71,7 +83,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => `req_${Math.random().toString(36).slice(2, 12)}`,
   }).withTypeProvider<TypeBoxTypeProvider>();
-  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.setValidatorCompiler(validatorCompiler);
 
   await app.register(swagger, {
     openapi: {

@@ -4,13 +4,10 @@ import type { MessageId } from '../ids.ts';
 import type { Decision } from '../policy/decision.ts';
 import type { AttemptsTable, Database, MessageEventsTable, MessagesTable, ReceiptsTable } from './schema.ts';
 import type { Database as BetterSqlite } from 'better-sqlite3';
-import { recordAudit } from '../audit/audit-log.ts';
+import { writeAcceptRows, type AcceptOutcome, type AcceptRow } from './accept-rows.ts';
+import type { AcceptWriter } from './accept-writer.ts';
 import type { DialectName } from './connect.ts';
-import { insertRows } from './insert-rows.ts';
-import { newJobRow } from './job-store.ts';
 import type { TransactionRunner } from './transaction-runner.ts';
-import { statusEvent } from './message-transitions.ts';
-import { enqueueWebhooks } from './webhook-store.ts';
 
 export type MessageRow = Selectable<MessagesTable>;
 export type AttemptRow = Selectable<AttemptsTable>;
@@ -37,11 +34,7 @@ export interface NewMessage {
   readonly createdAt: number;
 }
 
-/** What happened to one message of a batch (a value per item, like Kysely's MigrationResultSet). */
-export type AcceptOutcome =
-  | { readonly kind: 'created' }
-  | { readonly kind: 'replay'; readonly messageId: string }
-  | { readonly kind: 'conflict' };
+export type { AcceptOutcome };
 
 export interface ListFilter {
   readonly status?: string;
@@ -58,136 +51,37 @@ export class MessageStore {
     private readonly tx: TransactionRunner,
     private readonly dialect: DialectName,
     private readonly raw?: BetterSqlite,
+    /** The writer thread for this SQLite file (ADR 13); absent: batches run on the event loop. */
+    private readonly writer?: AcceptWriter,
   ) {}
 
   /**
    * Stores a batch of accepted messages in one transaction: the message, its sealed content,
    * its first timeline event, its outbox job and its idempotency key commit together or not at
-   * all. Many messages per commit is what makes a durable 202 cheap.
+   * all. Many messages per commit is what makes a durable 202 cheap. The promise settles once
+   * the commit is durable; `onCommitted` is called earlier, when the batch is written (and the
+   * next one may start), before the WAL flush.
    */
-  async acceptBatch(items: readonly NewMessage[]): Promise<AcceptOutcome[]> {
+  async acceptBatch(items: readonly NewMessage[], onCommitted?: () => void): Promise<AcceptOutcome[]> {
+    // The decision as stored (its lazy trace expanded), taken here: the writer thread gets data.
+    const rows: AcceptRow[] = items.map((m) => ({ ...m, decisionJson: JSON.stringify(m.decision) }));
+    const writer = this.writer;
+    if (writer)
+      return this.tx.runElsewhere(async () => {
+        const outcomes = await writer.write(rows);
+        onCommitted?.();
+        return outcomes;
+      });
     return this.tx.run(async (trx) => {
-      const outcomes: AcceptOutcome[] = items.map(() => ({ kind: 'created' }));
-      const keyed = items.filter((m) => m.idempotencyKey !== undefined);
-      if (keyed.length > 0) {
-        const existing = await trx
-          .selectFrom('idempotency_keys')
-          .selectAll()
-          .where((eb) =>
-            eb.or(
-              keyed.map((m) => eb.and([eb('tenant_id', '=', m.tenantId), eb('key', '=', m.idempotencyKey!)])),
-            ),
-          )
-          .execute();
-        const byKey = new Map(existing.map((e) => [`${e.tenant_id}\n${e.key}`, e]));
-        items.forEach((m, i) => {
-          if (m.idempotencyKey === undefined) return;
-          const prior = byKey.get(`${m.tenantId}\n${m.idempotencyKey}`);
-          if (!prior) return;
-          outcomes[i] =
-            prior.request_hash === m.requestHash
-              ? { kind: 'replay', messageId: prior.message_id }
-              : { kind: 'conflict' };
-        });
-      }
-      const fresh = items.filter((_, i) => outcomes[i]!.kind === 'created');
-      if (fresh.length === 0) return outcomes;
-
-      await insertRows(
-        trx,
-        this.dialect,
-        'messages',
-        fresh.map((m) => ({
-          id: m.id,
-          tenant_id: m.tenantId,
-          api_key_id: m.apiKeyId,
-          recipient: m.recipient,
-          recipient_kind: m.recipientKind,
-          classification: m.classification,
-          retention: m.retention,
-          labels: JSON.stringify(m.labels),
-          status: m.status,
-          outcome: m.decision.outcome,
-          decision: JSON.stringify(m.decision),
-          route_step: 0,
-          idempotency_key: m.idempotencyKey ?? null,
-          expires_at: m.expiresAt,
-          created_at: m.createdAt,
-          updated_at: m.createdAt,
-        })),
-        this.raw,
-      );
-      const sealed = fresh.filter((m) => m.sealedContent !== null);
-      if (sealed.length > 0) {
-        await insertRows(
-          trx,
-          this.dialect,
-          'message_content',
-          sealed.map((m) => ({ message_id: m.id, sealed: m.sealedContent! })),
-          this.raw,
-        );
-      }
-      await insertRows(
-        trx,
-        this.dialect,
-        'message_events',
-        fresh.map((m) => ({
-          message_id: m.id,
-          tenant_id: m.tenantId,
-          type: 'status',
-          status: m.status,
-          data: JSON.stringify({ rule: m.decision.rule, policyVersion: m.decision.policyVersion }),
-          at: m.createdAt,
-        })),
-        this.raw,
-      );
-      const sendable = fresh.filter((m) => m.status === 'accepted');
-      if (sendable.length > 0) {
-        await insertRows(
-          trx,
-          this.dialect,
-          'jobs',
-          sendable.map((m) => newJobRow('send', m.id, m.tenantId, m.createdAt)),
-          this.raw,
-        );
-      }
-      if (keyed.length > 0) {
-        const rows = fresh
-          .filter((m) => m.idempotencyKey !== undefined)
-          .map((m) => ({
-            tenant_id: m.tenantId,
-            key: m.idempotencyKey!,
-            request_hash: m.requestHash ?? '',
-            message_id: m.id,
-            created_at: m.createdAt,
-          }));
-        await insertRows(trx, this.dialect, 'idempotency_keys', rows, this.raw);
-      }
-      for (const m of fresh) {
-        if (m.status === 'blocked' || m.status === 'escalated') {
-          await recordAudit(
-            trx,
-            {
-              actor: { id: `policy:${m.decision.policyVersion}`, role: 'policy' },
-              action: m.status === 'blocked' ? 'message.blocked' : 'message.escalated',
-              target: m.id,
-              tenantId: m.tenantId,
-              details: { rule: m.decision.rule, reason: m.decision.reasons[0] ?? null },
-            },
-            m.createdAt,
-          );
-        }
-        if (m.status !== 'accepted') {
-          await enqueueWebhooks(
-            trx,
-            m.tenantId,
-            statusEvent(m.id, m.status, { reasons: m.decision.reasons }),
-            m.createdAt,
-          );
-        }
-      }
+      const outcomes = await writeAcceptRows(trx, this.dialect, rows, this.raw);
+      onCommitted?.();
       return outcomes;
     });
+  }
+
+  /** Readies the accept path (starts the writer thread, where there is one) before traffic. */
+  async prepareAccept(): Promise<void> {
+    await this.writer?.open();
   }
 
   /** A tenant's message; another tenant's id reads as not found. */

@@ -6,6 +6,7 @@ import { JobStore } from './job-store.ts';
 import { MessageStore } from './message-store.ts';
 import { TenantStore } from './tenant-store.ts';
 import { TransactionRunner } from './transaction-runner.ts';
+import { AcceptWriter } from './accept-writer.ts';
 import { WebhookStore } from './webhook-store.ts';
 
 /**
@@ -23,11 +24,19 @@ export class Store {
   /** Runs a transaction (grouped with others into one commit on SQLite). */
   readonly tx: TransactionRunner;
 
-  private constructor(readonly conn: Connection) {
+  readonly #writer: AcceptWriter | undefined;
+
+  private constructor(
+    readonly conn: Connection,
+    url: string,
+  ) {
     const tx = new TransactionRunner(conn.db, conn.dialect, conn.walPath);
     this.tx = tx;
+    // A SQLite file's accept batches run on the writer thread (ADR 13); in memory there is no
+    // second connection to the same database.
+    this.#writer = conn.walPath ? new AcceptWriter(url) : undefined;
     this.tenants = new TenantStore(conn.db);
-    this.messages = new MessageStore(conn.db, tx, conn.dialect, conn.sqlite);
+    this.messages = new MessageStore(conn.db, tx, conn.dialect, conn.sqlite, this.#writer);
     this.delivery = new DeliveryStore(conn.db, tx, conn.dialect);
     this.jobs = new JobStore(conn.db, conn.dialect, tx);
     this.webhooks = new WebhookStore(conn.db, tx);
@@ -39,7 +48,7 @@ export class Store {
   static async open(url: string, opts: { poolSize?: number } = {}): Promise<Store> {
     const conn = connect(url, opts);
     await migrate(conn);
-    return new Store(conn);
+    return new Store(conn, url);
   }
 
   get dialect() {
@@ -53,6 +62,7 @@ export class Store {
 
   async close(): Promise<void> {
     await this.tx.close();
+    await this.#writer?.close();
     await this.conn.close();
   }
 }

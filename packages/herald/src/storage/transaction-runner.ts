@@ -5,8 +5,11 @@ import type { Database } from './schema.ts';
 
 type Work = (trx: Transaction<Database>) => Promise<unknown>;
 
+type Result = { ok: true; value: unknown } | { ok: false; error: unknown };
+
 interface Queued {
-  readonly work: Work;
+  /** A transaction on this runner's connection, or `elsewhere`: one committed by another. */
+  readonly work: Work | { readonly elsewhere: () => Promise<unknown> };
   readonly resolve: (v: unknown) => void;
   readonly reject: (e: unknown) => void;
 }
@@ -53,6 +56,21 @@ export class TransactionRunner {
 
   run<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
     if (this.dialect === 'postgres') return this.db.transaction().execute(work);
+    return this.#enqueue(work);
+  }
+
+  /**
+   * Runs a transaction that another connection of this process commits (the accept writer
+   * thread's, ADR 13), in turn with this runner's own: while it runs, this connection does not
+   * write, so the two never wait on SQLite's write lock; and it is answered only once the WAL is
+   * fsynced, like every other. On PostgreSQL it just runs.
+   */
+  runElsewhere<T>(commit: () => Promise<T>): Promise<T> {
+    if (this.dialect === 'postgres') return commit();
+    return this.#enqueue({ elsewhere: commit });
+  }
+
+  #enqueue<T>(work: Queued['work']): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
       if (!this.#draining) {
@@ -62,26 +80,22 @@ export class TransactionRunner {
     });
   }
 
+  /** The next group: one transaction committed elsewhere, or up to `maxGroup` of this connection's. */
+  #nextGroup(): Queued[] {
+    if (typeof this.#queue[0]!.work !== 'function') return this.#queue.splice(0, 1);
+    let n = 1;
+    while (n < this.#queue.length && n < this.maxGroup && typeof this.#queue[n]!.work === 'function') n++;
+    return this.#queue.splice(0, n);
+  }
+
   async #drain(): Promise<void> {
     while (this.#queue.length > 0) {
-      const group = this.#queue.splice(0, this.maxGroup);
-      const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+      const group = this.#nextGroup();
+      let results: Result[];
       try {
-        await this.db.transaction().execute(async (trx) => {
-          for (const item of group) {
-            await sql`savepoint herald_item`.execute(trx);
-            try {
-              results.push({ ok: true, value: await item.work(trx) });
-              await sql`release savepoint herald_item`.execute(trx);
-            } catch (error) {
-              await sql`rollback to savepoint herald_item`.execute(trx);
-              await sql`release savepoint herald_item`.execute(trx);
-              results.push({ ok: false, error });
-            }
-          }
-        });
+        results = await this.#commit(group);
       } catch (error) {
-        // The commit failed: nothing of this group is on disk.
+        // The commit failed (here or elsewhere): nothing of this group is on disk.
         for (const item of group) item.reject(error);
         continue;
       }
@@ -101,5 +115,26 @@ export class TransactionRunner {
       this.#flushed = this.#flushed.catch(() => {});
     }
     this.#draining = false;
+  }
+
+  /** Commits one group, each of this connection's transactions in its own savepoint. */
+  async #commit(group: readonly Queued[]): Promise<Result[]> {
+    const first = group[0]!.work;
+    if (typeof first !== 'function') return [{ ok: true, value: await first.elsewhere() }];
+    const results: Result[] = [];
+    await this.db.transaction().execute(async (trx) => {
+      for (const item of group) {
+        await sql`savepoint herald_item`.execute(trx);
+        try {
+          results.push({ ok: true, value: await (item.work as Work)(trx) });
+          await sql`release savepoint herald_item`.execute(trx);
+        } catch (error) {
+          await sql`rollback to savepoint herald_item`.execute(trx);
+          await sql`release savepoint herald_item`.execute(trx);
+          results.push({ ok: false, error });
+        }
+      }
+    });
+    return results;
   }
 }

@@ -99,6 +99,15 @@ describe('messages API', () => {
     assert.notEqual(otherTenant.json().id, first.json().id, 'keys are per tenant');
   });
 
+  it('refuses an over-long Idempotency-Key header with HERALD_ERR_API_VALIDATION and writes nothing', async () => {
+    const before = await count();
+    const res = await post(sender, hello, { 'idempotency-key': 'k'.repeat(256) });
+    assert.equal(res.statusCode, 400);
+    assert.equal(res.json().error.code, 'HERALD_ERR_API_VALIDATION');
+    assert.equal(await count(), before);
+    assert.equal((await post(sender, hello, { 'idempotency-key': 'k'.repeat(255) })).statusCode, 202);
+  });
+
   it('answers 409 with Retry-After while the same key is in flight', async () => {
     const [a, b] = await Promise.all([
       post(sender, { ...hello, idempotencyKey: 'race-1' }),
