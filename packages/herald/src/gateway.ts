@@ -31,6 +31,7 @@ import { ensureSandboxTenant } from './sandbox/sandbox-tenant.ts';
 import { startSimulator, type SimulatorHandle } from './simulator/control/start-simulator.ts';
 import type { SmscHandle } from './simulator/smsc/smsc-server.ts';
 import { Store } from './storage/store.ts';
+import { ThreadWriteLock } from './storage/thread-write-lock.ts';
 import { WebhookSender } from './webhooks/webhook-sender.ts';
 import { WorkerThread } from './worker-thread/worker-thread.ts';
 
@@ -51,6 +52,8 @@ export interface GatewayOptions {
   readonly onWorkerThreadStopped?: (code: number) => void;
   /** This gateway is one thread of a process split in threads (set inside the worker thread). */
   readonly threads?: boolean;
+  /** The SQLite write lock shared with the API thread (set inside the worker thread). */
+  readonly writeLock?: ThreadWriteLock;
   readonly logger?: Logger;
   readonly policy?: PolicyEngine;
 }
@@ -84,7 +87,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const runWorker = opts.worker && !threaded;
   const log = opts.logger ?? pino({ level: process.env.HERALD_LOG_LEVEL ?? 'info' });
   const local = !/^postgres/.test(config.databaseUrl);
-  const store = await Store.open(config.databaseUrl);
+  // The API thread and the worker thread take turns writing to SQLite (ADR 0014).
+  const writeLock = opts.writeLock ?? (threaded ? new ThreadWriteLock(ThreadWriteLock.buffer()) : undefined);
+  const store = await Store.open(config.databaseUrl, writeLock ? { writeLock } : {});
   const box = new SecretBox(loadMasterKey(config.masterKey, config.dataDir, local));
   const closers: Array<() => Promise<unknown>> = [() => store.close()];
   const closeAll = async () => {
@@ -173,7 +178,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     let dispatcher: Dispatcher | undefined;
     let thread: WorkerThread | undefined;
     if (threaded) {
-      thread = await WorkerThread.start(config, log.level, (code) => {
+      thread = await WorkerThread.start(config, log.level, writeLock!, (code) => {
         log.error({ code }, 'the delivery worker thread stopped');
         opts.onWorkerThreadStopped?.(code);
       });

@@ -5,6 +5,7 @@ import { DeviceStore } from './device-store.ts';
 import { JobStore } from './job-store.ts';
 import { MessageStore } from './message-store.ts';
 import { TenantStore } from './tenant-store.ts';
+import type { ThreadWriteLock } from './thread-write-lock.ts';
 import { TransactionRunner } from './transaction-runner.ts';
 import { WebhookStore } from './webhook-store.ts';
 
@@ -23,8 +24,11 @@ export class Store {
   /** Runs a transaction (grouped with others into one commit on SQLite). */
   readonly tx: TransactionRunner;
 
-  private constructor(readonly conn: Connection) {
-    const tx = new TransactionRunner(conn.db, conn.dialect, conn.walPath);
+  private constructor(
+    readonly conn: Connection,
+    writeLock?: ThreadWriteLock,
+  ) {
+    const tx = new TransactionRunner(conn.db, conn.dialect, conn.walPath, undefined, writeLock);
     this.tx = tx;
     this.tenants = new TenantStore(conn.db);
     this.messages = new MessageStore(conn.db, tx, conn.dialect, conn.sqlite);
@@ -35,11 +39,17 @@ export class Store {
     this.contacts = new ContactStore(conn.db);
   }
 
-  /** Opens and migrates the database at `url`. */
-  static async open(url: string, opts: { poolSize?: number } = {}): Promise<Store> {
+  /**
+   * Opens and migrates the database at `url`. `writeLock`: on SQLite, taken around every
+   * transaction, shared with the other threads of this process that open the same file.
+   */
+  static async open(
+    url: string,
+    opts: { poolSize?: number; writeLock?: ThreadWriteLock } = {},
+  ): Promise<Store> {
     const conn = connect(url, opts);
     await migrate(conn);
-    return new Store(conn);
+    return new Store(conn, conn.dialect === 'sqlite' ? opts.writeLock : undefined);
   }
 
   get dialect() {

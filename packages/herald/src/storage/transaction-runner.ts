@@ -2,6 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DialectName } from './connect.ts';
 import type { Database } from './schema.ts';
+import type { ThreadWriteLock } from './thread-write-lock.ts';
 
 type Work = (trx: Transaction<Database>) => Promise<unknown>;
 
@@ -30,6 +31,8 @@ export class TransactionRunner {
     private readonly dialect: DialectName,
     private readonly walPath?: string,
     private readonly maxGroup = 256,
+    /** Shared with the other threads of this process that write to the same SQLite file. */
+    private readonly writeLock?: ThreadWriteLock,
   ) {}
 
   /**
@@ -66,6 +69,7 @@ export class TransactionRunner {
     while (this.#queue.length > 0) {
       const group = this.#queue.splice(0, this.maxGroup);
       const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+      await this.writeLock?.acquire();
       try {
         await this.db.transaction().execute(async (trx) => {
           for (const item of group) {
@@ -84,6 +88,8 @@ export class TransactionRunner {
         // The commit failed: nothing of this group is on disk.
         for (const item of group) item.reject(error);
         continue;
+      } finally {
+        this.writeLock?.release();
       }
       // Pipelined: the next group commits while this one's flush runs. Flushes are chained, and
       // each flush covers every frame written before it, so groups are answered in order.

@@ -4,16 +4,25 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
 import { startGateway, type Gateway } from '../gateway.ts';
+import { ThreadWriteLock } from '../storage/thread-write-lock.ts';
 import type { FromThread, ThreadData, ToThread } from './thread-protocol.ts';
 
 const port = parentPort!;
-const { config, logLevel } = workerData as ThreadData;
+const { config, logLevel, writeLock } = workerData as ThreadData;
 const log = pino({ level: logLevel }).child({ thread: 'worker' });
 const post = (m: FromThread): void => port.postMessage(m);
 
 let gw: Gateway;
 try {
-  gw = await startGateway({ config, api: false, worker: true, sandbox: false, threads: true, logger: log });
+  gw = await startGateway({
+    config,
+    api: false,
+    worker: true,
+    sandbox: false,
+    threads: true,
+    writeLock: new ThreadWriteLock(writeLock),
+    logger: log,
+  });
 } catch (err) {
   // Codes only: an error message could carry configuration values.
   post({ type: 'failed', code: String((err as { code?: unknown }).code ?? (err as Error).name) });

@@ -4,6 +4,8 @@ import type { Config } from '../config.ts';
 export interface ThreadData {
   readonly config: Config;
   readonly logLevel: string;
+  /** The `ThreadWriteLock` cells the API thread's store uses too. */
+  readonly writeLock: SharedArrayBuffer;
 }
 
 /** Messages from the API thread to the worker thread. */

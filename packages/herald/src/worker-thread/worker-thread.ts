@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config.ts';
 import { HeraldError } from '../errors/index.ts';
+import type { ThreadWriteLock } from '../storage/thread-write-lock.ts';
 import type { FromThread, ThreadData, ToThread } from './thread-protocol.ts';
 
 /** How long the API thread waits for the worker thread to answer a readiness probe. */
@@ -44,9 +45,10 @@ export class WorkerThread {
   static async start(
     config: Config,
     logLevel: string,
+    writeLock: ThreadWriteLock,
     onStopped: (code: number) => void,
   ): Promise<WorkerThread> {
-    const data: ThreadData = { config, logLevel };
+    const data: ThreadData = { config, logLevel, writeLock: writeLock.buffer };
     const worker = new Worker(new URL('./thread-entry.mjs', import.meta.url), { workerData: data });
     await new Promise<void>((resolve, reject) => {
       const onExit = (code: number) =>
