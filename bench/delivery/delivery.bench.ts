@@ -18,7 +18,7 @@ import { startChild } from '../support/child-server.ts';
 import { CallbackReceiver, HERALD_FAILED } from './callback-receiver.ts';
 import { DeliveryTracker } from './delivery-tracker.ts';
 import { findOnPath, freePort, startKannel, type KannelHandle } from './kannel-process.ts';
-import { cpuMs } from '../support/process-cpu.ts';
+import { cpuMs, threadCpuMs } from '../support/process-cpu.ts';
 import { median, type RunStats } from './run-stats.ts';
 import { runLoad, type Gateway } from './submit-load.ts';
 
@@ -174,19 +174,29 @@ try {
     };
   };
 
-  type Measured = RunStats & { gatewayCpu: number; simulatorCpu: number; benchCpu: number };
+  type Measured = RunStats & {
+    gatewayCpu: number;
+    busiestThreadCpu: number;
+    simulatorCpu: number;
+    benchCpu: number;
+  };
   const cpuOf = (pids: readonly number[]): number => pids.reduce((t, pid) => t + (cpuMs(pid) ?? NaN), 0);
+  const threadsOf = (pids: readonly number[]): Map<string, number> =>
+    new Map(pids.flatMap((pid) => [...threadCpuMs(pid)].map(([tid, ms]) => [`${pid}/${tid}`, ms] as const)));
   const measure = async (g: Gateway, n: number): Promise<Measured> => {
     const tracker = new DeliveryTracker(n);
     receiver.tracker = tracker;
-    const before = [cpuOf(g.pids), cpuOf([sim.child.pid!]), process.cpuUsage()] as const;
+    const before = [cpuOf(g.pids), cpuOf([sim.child.pid!]), process.cpuUsage(), threadsOf(g.pids)] as const;
     await runLoad(g, tracker, concurrency, IDLE_MS);
     const own = process.cpuUsage(before[2]);
     receiver.tracker = undefined;
+    const threads = threadsOf(g.pids);
+    const busiest = Math.max(...[...threads].map(([t, ms]) => ms - (before[3].get(t) ?? 0)));
     // CPU per message, ms: what each process spent on this run (its idle wait at the end included).
     return {
       ...tracker.stats(),
       gatewayCpu: (cpuOf(g.pids) - before[0]) / n,
+      busiestThreadCpu: busiest / n,
       simulatorCpu: (cpuOf([sim.child.pid!]) - before[1]) / n,
       benchCpu: (own.user + own.system) / 1000 / n,
     };
@@ -221,13 +231,14 @@ try {
     console.log('  Kannel (bearerbox, smsbox) not found on PATH: Herald alone, no ratio');
   console.log(
     `  ${'path'.padEnd(24)} ${'delivered/s'.padStart(11)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}` +
-      `   CPU ms/msg: gateway simulator bench   delivered failed missing`,
+      `   CPU ms/msg: gateway (busiest thread) simulator bench   delivered failed missing`,
   );
   const summary = (xs: Measured[]) => ({
     perSecond: median(xs.map((x) => x.perSecond)),
     p50: median(xs.map((x) => x.p50)),
     p99: median(xs.map((x) => x.p99)),
     gatewayCpu: median(xs.map((x) => x.gatewayCpu)),
+    busiestThreadCpu: median(xs.map((x) => x.busiestThreadCpu)),
     simulatorCpu: median(xs.map((x) => x.simulatorCpu)),
     benchCpu: median(xs.map((x) => x.benchCpu)),
     delivered: xs.reduce((n, x) => n + x.delivered, 0),
@@ -239,7 +250,8 @@ try {
     const label = name === 'Kannel SMS' ? 'Kannel SMS (baseline)' : name;
     console.log(
       `  ${label.padEnd(24)} ${s.perSecond.toFixed(0).padStart(11)} ${s.p50.toFixed(1).padStart(8)} ${s.p99.toFixed(1).padStart(8)}` +
-        `   ${' '.repeat(11)}${s.gatewayCpu.toFixed(2).padStart(7)} ${s.simulatorCpu.toFixed(2).padStart(9)} ${s.benchCpu.toFixed(2).padStart(5)}` +
+        `   ${' '.repeat(11)}${s.gatewayCpu.toFixed(2).padStart(7)} ${`(${s.busiestThreadCpu.toFixed(2)})`.padStart(16)}` +
+        ` ${s.simulatorCpu.toFixed(2).padStart(9)} ${s.benchCpu.toFixed(2).padStart(5)}` +
         `   ${String(s.delivered).padStart(9)} ${String(s.failed).padStart(6)} ${String(s.missing).padStart(7)}`,
     );
   }
@@ -254,6 +266,13 @@ try {
     const cpu = (xs: Measured[]) => median(xs.map((x) => x.gatewayCpu));
     console.log(
       `CPU per message, Herald SMS / Kannel SMS: ${(cpu(h) / cpu(k)).toFixed(1)}× (${cpu(h).toFixed(2)} / ${cpu(k).toFixed(2)} ms)`,
+    );
+    // A process whose threads each get a core delivers at most 1000 / (its busiest thread's ms per
+    // message) per second: the rate this machine's load hides.
+    const busiest = median(h.map((x) => x.busiestThreadCpu));
+    console.log(
+      `Herald SMS's busiest thread: ${busiest.toFixed(2)} ms/msg, at most ≈ ${(1000 / busiest).toFixed(0)} messages/s with a core per thread` +
+        ` (${(1000 / busiest / median(k.map((x) => x.perSecond))).toFixed(2)}× Kannel's measured rate)`,
     );
   }
   const smsc = counters['smsc'] ?? {};

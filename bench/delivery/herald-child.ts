@@ -1,5 +1,6 @@
-// Herald as it runs in production on one machine: API and worker in one process, SQLite (WAL,
-// every commit flushed before it is acknowledged), SMS over SMPP and RCS over the RBM API to the
+// Herald as `herald serve` runs it on one machine: API and worker in one process (the worker in a
+// worker thread unless HERALD_WORKER_THREAD=off), SQLite (WAL, every commit flushed before it is
+// acknowledged), SMS over SMPP and RCS over the RBM API to the
 // benchmark's simulator. Writes an admin key to <data dir>/bench.key; prints `READY <port>` once
 // the SMPP link is bound.
 import { writeFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ const gw = await startGateway({
   api: true,
   worker: true,
   sandbox: false,
+  workerThread: config.workerThread,
   logger: pino({ level: 'warn' }),
 });
 // /readyz answers 200 once every channel adapter is connected (the SMPP link bound).

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 // Linux's USER_HZ: the unit of utime/stime in /proc/<pid>/stat (100 on every mainstream build).
 const TICKS_PER_SECOND = 100;
@@ -31,4 +31,30 @@ function statCpuMs(path: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * CPU time (ms) each thread of a process has used so far, by thread id, from
+ * `/proc/<pid>/task/<tid>/stat`; empty where there is no /proc. The busiest thread bounds a
+ * process's rate when its work cannot spread further (Herald's API thread and worker thread).
+ */
+export function threadCpuMs(pid: number | undefined): Map<number, number> {
+  const out = new Map<number, number>();
+  if (pid === undefined) return out;
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out;
 }

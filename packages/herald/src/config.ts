@@ -44,6 +44,11 @@ export interface Config {
   readonly prices: PriceTable;
   /** Sends per second and channel (`HERALD_RATE_CAPS=sms=100`). */
   readonly rateCaps: Readonly<Partial<Record<Channel, number>>>;
+  /**
+   * `herald serve` runs its delivery worker in a worker thread, on a second core
+   * (`HERALD_WORKER_THREAD`, `on` by default; `off` keeps API and worker on one thread).
+   */
+  readonly workerThread: boolean;
 }
 
 export interface SmppConfig {
@@ -156,6 +161,14 @@ function int(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max
   return n;
 }
 
+function onOff(env: NodeJS.ProcessEnv, name: string, def: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  if (raw === 'on') return true;
+  if (raw === 'off') return false;
+  throw new HeraldError('HERALD_ERR_CONFIG_INVALID', { detail: `${name} must be on or off` });
+}
+
 /** Parses `smpp://systemId:password@host:port`. */
 export function parseSmppUrl(url: string, sourceAddr: string): SmppConfig {
   let u: URL;
@@ -217,5 +230,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     policyFile: env.HERALD_POLICY_FILE || undefined,
     prices: parsePriceTable(env.HERALD_PRICES ?? 'sms=0.0075,rcs=0.005,email=0.0002,push=0,secure=0'),
     rateCaps: parseRateCaps(env.HERALD_RATE_CAPS ?? ''),
+    workerThread: onOff(env, 'HERALD_WORKER_THREAD', true),
   };
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { isMainThread, threadId } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
@@ -30,7 +31,9 @@ import { ensureSandboxTenant } from './sandbox/sandbox-tenant.ts';
 import { startSimulator, type SimulatorHandle } from './simulator/control/start-simulator.ts';
 import type { SmscHandle } from './simulator/smsc/smsc-server.ts';
 import { Store } from './storage/store.ts';
+import { ThreadWriteLock } from './storage/thread-write-lock.ts';
 import { WebhookSender } from './webhooks/webhook-sender.ts';
+import { WorkerThread } from './worker-thread/worker-thread.ts';
 
 export interface GatewayOptions {
   readonly config: Config;
@@ -40,6 +43,17 @@ export interface GatewayOptions {
   readonly worker: boolean;
   /** Sandbox mode: in-process carrier simulator, sandbox tenant and key file. */
   readonly sandbox: boolean;
+  /**
+   * With `api` and `worker` (not in sandbox mode): run the worker in a worker thread of this
+   * process with its own database connection, so the API and the worker use two cores (ADR 0014).
+   */
+  readonly workerThread?: boolean;
+  /** Called if the worker thread ends without being closed (the process should stop). */
+  readonly onWorkerThreadStopped?: (code: number) => void;
+  /** This gateway is one thread of a process split in threads (set inside the worker thread). */
+  readonly threads?: boolean;
+  /** The SQLite write lock shared with the API thread (set inside the worker thread). */
+  readonly writeLock?: ThreadWriteLock;
   readonly logger?: Logger;
   readonly policy?: PolicyEngine;
 }
@@ -52,19 +66,30 @@ export interface Gateway {
   readonly sim: SimulatorHandle | undefined;
   readonly smsc: SmscHandle | undefined;
   readonly app: FastifyInstance | undefined;
+  /** The dispatcher, when it runs in this thread. */
   readonly dispatcher: Dispatcher | undefined;
+  /** The worker thread, when the worker runs in one. */
+  readonly workerThread: WorkerThread | undefined;
+  /** This thread's channels that are not connected (for readiness). */
+  problems(): string[];
   close(): Promise<void>;
 }
 
 /**
- * Starts Herald's parts in one process. `herald serve` runs the API and the worker; `herald
- * worker` the worker alone; sandbox mode adds the carrier simulator and a ready tenant.
+ * Starts Herald's parts in one process. `herald serve` runs the API and the worker (the worker in
+ * a thread of its own with `workerThread`); `herald worker` the worker alone; sandbox mode adds
+ * the carrier simulator and a ready tenant.
  */
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const { config } = opts;
+  // The worker in a thread of its own: this thread is the API, the thread the worker.
+  const threaded = opts.workerThread === true && opts.api && opts.worker && !opts.sandbox;
+  const runWorker = opts.worker && !threaded;
   const log = opts.logger ?? pino({ level: process.env.HERALD_LOG_LEVEL ?? 'info' });
   const local = !/^postgres/.test(config.databaseUrl);
-  const store = await Store.open(config.databaseUrl);
+  // The API thread and the worker thread take turns writing to SQLite (ADR 0014).
+  const writeLock = opts.writeLock ?? (threaded ? new ThreadWriteLock(ThreadWriteLock.buffer()) : undefined);
+  const store = await Store.open(config.databaseUrl, writeLock ? { writeLock } : {});
   const box = new SecretBox(loadMasterKey(config.masterKey, config.dataDir, local));
   const closers: Array<() => Promise<unknown>> = [() => store.close()];
   const closeAll = async () => {
@@ -93,7 +118,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       const outcome = await inbound.record(e);
       if (outcome.kind === 'unmatched') log.warn({ channel: e.channel }, 'a reply matched no sent message');
     };
-    const adapters = buildAdapters(config, sim, { onReceipt, onInbound }, log, { worker: opts.worker });
+    const adapters = buildAdapters(config, sim, { onReceipt, onInbound }, log, { worker: runWorker });
     const logs = await openRecordLogs(store, config.dataDir, process.env, local || opts.sandbox);
     if (!logs)
       log.warn(
@@ -119,6 +144,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       box,
       engine: mls,
       ...(store.dialect === 'postgres' ? { databaseUrl: config.databaseUrl } : {}),
+      threads: threaded || opts.threads === true,
       ...(adapters.get('push') ? { push: adapters.get('push')! } : {}),
       receipts: onReceipt,
       publishExternalSender: externalSenderPublisher(store, keys.directory),
@@ -147,8 +173,18 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         'no HERALD_KEYS_SIGNER_KEY: this process records key directory entries but does not sequence them',
       );
 
+    const problems = (): string[] =>
+      [...adapters].filter(([, a]) => !a.isReady()).map(([channel]) => `${channel} not connected`);
     let dispatcher: Dispatcher | undefined;
-    if (opts.worker) {
+    let thread: WorkerThread | undefined;
+    if (threaded) {
+      thread = await WorkerThread.start(config, log.level, writeLock!, (code) => {
+        log.error({ code }, 'the delivery worker thread stopped');
+        opts.onWorkerThreadStopped?.(code);
+      });
+      closers.push(() => thread!.close());
+    }
+    if (runWorker) {
       const webhookSender = new WebhookSender(store.webhooks, box);
       closers.push(async () => webhookSender.close());
       dispatcher = new Dispatcher(
@@ -157,7 +193,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         box,
         webhookSender,
         {
-          owner: `${hostname()}:${process.pid}`,
+          owner: `${hostname()}:${process.pid}${isMainThread ? '' : `:${threadId}`}`,
           concurrency: config.workerConcurrency,
           leaseMs: config.leaseMs,
           idlePollMs: 250,
@@ -233,7 +269,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       }
       const current = opts.policy ? () => opts.policy! : () => active!.current();
       await store.messages.prepareAccept();
-      const queue = new AcceptQueue(store.messages, () => dispatcher?.wake());
+      const queue = new AcceptQueue(store.messages, () => (thread ?? dispatcher)?.wake());
       const accept = new AcceptService({
         queue,
         store: store.messages,
@@ -257,10 +293,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         corsOrigins: config.corsOrigins,
         logger: log.child({ part: 'api' }),
         readiness: async () => {
-          const problems: string[] = [];
-          await store.ping().catch(() => problems.push('database unreachable'));
-          for (const [channel, a] of adapters) if (!a.isReady()) problems.push(`${channel} not connected`);
-          return problems;
+          const found: string[] = [];
+          await store.ping().catch(() => found.push('database unreachable'));
+          found.push(...problems(), ...(thread ? await thread.problems() : []));
+          return found;
         },
       });
       url = await app.listen({ host: config.host, port: config.port });
@@ -269,7 +305,18 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       sim?.rbm.setWebhookUrl(`${url}/v1/providers/rcs/events`);
       sim?.smtp.setDsnWebhookUrl(`${url}/v1/providers/email/events`);
     }
-    return { url, store, sandboxKey, sim, smsc: sim?.smsc, app, dispatcher, close: closeAll };
+    return {
+      url,
+      store,
+      sandboxKey,
+      sim,
+      smsc: sim?.smsc,
+      app,
+      dispatcher,
+      workerThread: thread,
+      problems,
+      close: closeAll,
+    };
   } catch (err) {
     await closeAll();
     throw err;

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
-import { startGateway } from '../gateway.ts';
+import { startGateway, type Gateway } from '../gateway.ts';
 import { startSimulator } from '../simulator/control/start-simulator.ts';
 
 /** Runs until SIGINT/SIGTERM, then closes cleanly. Returns -1: the process lives on. */
@@ -26,10 +26,22 @@ export async function serveCommand(
 ): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { sandbox: { type: 'boolean', default: false } } });
   const config = loadConfig();
-  const gw = await startGateway({ config, ...parts, sandbox: values.sandbox ?? false });
+  const started: { gw?: Gateway } = {};
+  const gw = await startGateway({
+    config,
+    ...parts,
+    sandbox: values.sandbox ?? false,
+    workerThread: config.workerThread,
+    // Without its worker the process would accept messages and never send them: stop, so a
+    // supervisor restarts it.
+    onWorkerThreadStopped: () =>
+      void (started.gw?.close() ?? Promise.resolve()).finally(() => process.exit(1)),
+  });
+  started.gw = gw;
   const say = (s: string) => process.stdout.write(`${s}\n`);
   if (gw.url) say(`Herald is listening on ${gw.url}  (API docs: ${gw.url}/docs)`);
-  if (parts.worker) say(`Worker running (${gw.store.dialect}).`);
+  if (parts.worker)
+    say(`Worker running (${gw.store.dialect}${gw.workerThread ? ', in a worker thread' : ''}).`);
   if (values.sandbox && gw.sim) {
     const { smsc, rbm, smtp, push, control } = gw.sim;
     say(

@@ -203,6 +203,11 @@ export const ERRORS = {
   },
   // --- configuration
   HERALD_ERR_CONFIG_INVALID: { status: 500, reason: 'invalid', message: 'Invalid configuration: {detail}' },
+  HERALD_ERR_WORKER_THREAD: {
+    status: 500,
+    reason: 'internal',
+    message: 'The delivery worker thread stopped: {detail}',
+  },
   // --- channels (provider failures, mapped by each adapter)
   HERALD_ERR_CHANNEL_THROTTLED: {
     status: 503,

@@ -13,6 +13,7 @@ import { Fanout } from './fan-out.ts';
 import type { SecureConfig } from './group-routes.ts';
 import { GroupStore } from './group-store.ts';
 import { LocalInboxSignal, type InboxSignal } from './inbox-signal.ts';
+import { ThreadInboxSignal } from './thread-inbox-signal.ts';
 import { InboxStore } from './inbox-store.ts';
 import { PgInboxSignal } from './pg-inbox-signal.ts';
 import { QueueExpiry } from './queue-expiry.ts';
@@ -42,6 +43,11 @@ export interface SecureChannelOptions {
   readonly limits?: Partial<SecureLimits>;
   /** The PostgreSQL URL, for announcements across processes (LISTEN/NOTIFY); absent on SQLite. */
   readonly databaseUrl?: string;
+  /**
+   * SQLite with the delivery worker in a worker thread of this process: announcements cross
+   * threads (`ThreadInboxSignal`). Ignored on PostgreSQL, whose signal already crosses processes.
+   */
+  readonly threads?: boolean;
   /** The push channel adapter that wakes devices without a stream; absent: no pushes. */
   readonly push?: Pick<ChannelAdapter, 'send'>;
   /** Where delivery receipts of Herald messages go (the delivery store's `recordReceipt`). */
@@ -91,7 +97,9 @@ export class SecureChannel {
     const signal: InboxSignal =
       store.dialect === 'postgres' && opts.databaseUrl !== undefined
         ? await PgInboxSignal.open(db, opts.databaseUrl, log)
-        : new LocalInboxSignal();
+        : opts.threads
+          ? new ThreadInboxSignal()
+          : new LocalInboxSignal();
     const sender = await loadExternalSender(db, box, () => engine.generateSignatureKeyPair());
     const streams = new DeviceStreams();
     const waker =

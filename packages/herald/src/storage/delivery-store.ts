@@ -19,14 +19,14 @@ import type { AttemptsTable, Database } from './schema.ts';
 import { newJobRow } from './job-store.ts';
 import type { TransactionRunner } from './transaction-runner.ts';
 
+// The statements of startAttempt, attemptAccepted and recordReceipt run for every message: fixed
+// SQL text through the `sql` tag, not the query builder (see message-transitions.ts).
+
 /** The attempt a provider id belongs to, if the provider's acceptance is recorded. */
-function attemptFor(trx: Tx, channel: string, providerId: string): Promise<AttemptRow | undefined> {
-  return trx
-    .selectFrom('attempts')
-    .selectAll()
-    .where('channel', '=', channel)
-    .where('provider_message_id', '=', providerId)
-    .executeTakeFirst();
+async function attemptFor(trx: Tx, channel: string, providerId: string): Promise<AttemptRow | undefined> {
+  const { rows } = await sql<AttemptRow>`select * from attempts
+    where channel = ${channel} and provider_message_id = ${providerId}`.execute(trx);
+  return rows[0];
 }
 
 /** What the worker should do after a transition outside the database (e.g. revoke on RCS). */
@@ -70,13 +70,9 @@ export class DeliveryStore {
    */
   async startAttempt(m: MessageRow, a: NewAttempt, worker: string): Promise<void> {
     await this.tx.run(async (trx) => {
-      const stale = await trx
-        .updateTable('attempts')
-        .set({ status: 'unknown', finished_at: a.started_at })
-        .where('message_id', '=', m.id)
-        .where('status', '=', 'sending')
-        .executeTakeFirst();
-      if (stale.numUpdatedRows > 0n) {
+      const stale = await sql`update attempts set status = 'unknown', finished_at = ${a.started_at}
+        where message_id = ${m.id} and status = 'sending'`.execute(trx);
+      if ((stale.numAffectedRows ?? 0n) > 0n) {
         await event(
           trx,
           m,
@@ -86,10 +82,10 @@ export class DeliveryStore {
           a.started_at,
         );
       }
-      await trx
-        .insertInto('attempts')
-        .values({ ...a, status: 'sending', provider_message_id: null, error_code: null, finished_at: null })
-        .execute();
+      await sql`insert into attempts (id, message_id, tenant_id, step, channel, tier, content_kind,
+          cost_micros, started_at, status, provider_message_id, error_code, finished_at)
+        values (${a.id}, ${a.message_id}, ${a.tenant_id}, ${a.step}, ${a.channel}, ${a.tier},
+          ${a.content_kind}, ${a.cost_micros}, ${a.started_at}, 'sending', null, null, null)`.execute(trx);
       await event(
         trx,
         m,
@@ -136,31 +132,23 @@ export class DeliveryStore {
     now: number,
   ): Promise<AfterMove> {
     return this.tx.run(async (trx) => {
-      const { channel } = await trx
-        .selectFrom('attempts')
-        .select('channel')
-        .where('id', '=', attemptId)
-        .executeTakeFirstOrThrow();
+      const [attempt] = (
+        await sql<{ channel: string }>`select channel from attempts where id = ${attemptId}`.execute(trx)
+      ).rows;
+      if (attempt === undefined) throw new Error('no such attempt');
+      const { channel } = attempt;
       await this.#lockProviderId(trx, channel, providerId);
-      await trx
-        .updateTable('attempts')
-        .set({ status: 'accepted', provider_message_id: providerId })
-        .where('id', '=', attemptId)
-        .execute();
+      await sql`update attempts set status = 'accepted', provider_message_id = ${providerId}
+        where id = ${attemptId}`.execute(trx);
       const fresh = await current(trx, m.id);
       if (fresh.finished_at !== null || fresh.route_step !== m.route_step) return {};
       await setStatus(trx, fresh, 'sent', { attempt: attemptId, providerMessageId: providerId }, now);
       // The send job is done: it becomes the step's first timer.
       await scheduleStepTimers(trx, fresh, now);
       // Receipts that raced ahead of this commit are applied in it, so a crash cannot strand them.
-      const orphans = await trx
-        .selectFrom('receipts')
-        .selectAll()
-        .where('channel', '=', channel)
-        .where('provider_message_id', '=', providerId)
-        .where('message_id', 'is', null)
-        .orderBy('id')
-        .execute();
+      const { rows: orphans } = await sql<ReceiptRow>`select * from receipts
+        where channel = ${channel} and provider_message_id = ${providerId} and message_id is null
+        order by id`.execute(trx);
       let after: AfterMove = {};
       for (const r of orphans) {
         const attempt = await attemptFor(trx, r.channel, r.provider_message_id);
@@ -304,21 +292,14 @@ export class DeliveryStore {
       // Linked to its attempt as it is written when the attempt is known (the usual case).
       const attempt = await attemptFor(trx, r.channel, r.providerMessageId);
       // De-duplicated by the unique (channel, provider id, status): a repeat inserts nothing.
-      const row = await trx
-        .insertInto('receipts')
-        .values({
-          channel: r.channel,
-          provider_message_id: r.providerMessageId,
-          status: r.status,
-          provider_status: r.providerStatus,
-          error_code: r.errorCode ?? null,
-          message_id: attempt?.message_id ?? null,
-          at: r.at.getTime(),
-          received_at: now,
-        })
-        .onConflict((oc) => oc.columns(['channel', 'provider_message_id', 'status']).doNothing())
-        .returningAll()
-        .executeTakeFirst();
+      const [row] = (
+        await sql<ReceiptRow>`insert into receipts (channel, provider_message_id, status,
+            provider_status, error_code, message_id, at, received_at)
+          values (${r.channel}, ${r.providerMessageId}, ${r.status}, ${r.providerStatus},
+            ${r.errorCode ?? null}, ${attempt?.message_id ?? null}, ${r.at.getTime()}, ${now})
+          on conflict (channel, provider_message_id, status) do nothing
+          returning *`.execute(trx)
+      ).rows;
       if (!row) return undefined;
       // Kept and applied in one commit: acknowledged to the provider only after both. A receipt
       // whose attempt is not known yet stays unlinked until `attemptAccepted` applies it.
@@ -332,18 +313,10 @@ export class DeliveryStore {
    * the timeline and changes nothing.
    */
   async #applyReceipt(trx: Tx, r: ReceiptRow, attempt: AttemptRow, now: number): Promise<AfterMove> {
-    if (r.message_id === null) {
-      await trx
-        .updateTable('receipts')
-        .set({ message_id: attempt.message_id })
-        .where('id', '=', r.id)
-        .execute();
-    }
-    await trx
-      .updateTable('attempts')
-      .set({ status: r.status, finished_at: r.at, error_code: r.error_code })
-      .where('id', '=', attempt.id)
-      .execute();
+    if (r.message_id === null)
+      await sql`update receipts set message_id = ${attempt.message_id} where id = ${r.id}`.execute(trx);
+    await sql`update attempts set status = ${r.status}, finished_at = ${r.at}, error_code = ${r.error_code}
+      where id = ${attempt.id}`.execute(trx);
     const m = await current(trx, attempt.message_id);
     const data = {
       attempt: attempt.id,

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { newJobId } from '../ids.ts';
 import type { DialectName } from './connect.ts';
 import type { Database } from './schema.ts';
@@ -53,7 +53,8 @@ export async function settleJob(
   retry?: { readonly runAt: number; readonly attempts: number },
 ): Promise<void> {
   if (retry === undefined) {
-    await trx.deleteFrom('jobs').where('id', '=', id).where('lease_owner', '=', owner).execute();
+    // Fixed SQL text: one of the statements every message runs (see message-transitions.ts).
+    await sql`delete from jobs where id = ${id} and lease_owner = ${owner}`.execute(trx);
     return;
   }
   await trx

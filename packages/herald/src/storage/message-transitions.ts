@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { MessageStatus } from '../delivery/message-status.ts';
 import type { Move } from '../delivery/route-machine.ts';
 import type { Decision, Trigger } from '../policy/decision.ts';
@@ -24,8 +24,18 @@ export function statusEvent(id: string, status: string, data: Record<string, unk
   return { type: `message.${status}`, data: { id, status, ...data } };
 }
 
+/*
+ * The statements every message runs on its way (about forty per SMS) are fixed SQL text through
+ * Kysely's `sql` tag rather than its query builder: the same text on both dialects, compiled
+ * without building a query tree (≈ 5 µs instead of ≈ 10–14 µs each, measured), and prepared
+ * once on SQLite (the statement cache). Rarer paths keep the query builder.
+ */
+
+/** The message as it is now, in the caller's transaction. */
 export async function current(trx: Tx, id: string): Promise<MessageRow> {
-  return trx.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const { rows } = await sql<MessageRow>`select * from messages where id = ${id}`.execute(trx);
+  if (rows[0] === undefined) throw new Error('no such message');
+  return rows[0];
 }
 
 /** Appends one entry to a message's timeline. */
@@ -37,10 +47,8 @@ export async function event(
   data: Record<string, unknown>,
   at: number,
 ) {
-  await trx
-    .insertInto('message_events')
-    .values({ message_id: m.id, tenant_id: m.tenant_id, type, status, data: JSON.stringify(data), at })
-    .execute();
+  await sql`insert into message_events (message_id, tenant_id, type, status, data, at)
+    values (${m.id}, ${m.tenant_id}, ${type}, ${status}, ${JSON.stringify(data)}, ${at})`.execute(trx);
 }
 
 /**
@@ -55,11 +63,11 @@ export async function setStatus(
   now: number,
   finished = false,
 ) {
-  await trx
-    .updateTable('messages')
-    .set(finished ? { status, updated_at: now, finished_at: now } : { status, updated_at: now })
-    .where('id', '=', m.id)
-    .execute();
+  await (
+    finished
+      ? sql`update messages set status = ${status}, updated_at = ${now}, finished_at = ${now} where id = ${m.id}`
+      : sql`update messages set status = ${status}, updated_at = ${now} where id = ${m.id}`
+  ).execute(trx);
   await event(trx, m, 'status', status, data, now);
   await enqueueWebhooks(trx, m.tenant_id, statusEvent(m.id, status, data), now);
 }
@@ -80,8 +88,8 @@ export async function finish(
     await trx.updateTable('messages').set({ finished_at: now }).where('id', '=', m.id).execute();
     await event(trx, m, 'finished', status, data, now);
   }
-  await trx.deleteFrom('message_content').where('message_id', '=', m.id).execute();
-  await trx.deleteFrom('jobs').where('ref', '=', m.id).where('kind', 'in', ['send', 'timer']).execute();
+  await sql`delete from message_content where message_id = ${m.id}`.execute(trx);
+  await sql`delete from jobs where ref = ${m.id} and kind in ('send', 'timer')`.execute(trx);
 }
 
 /**
@@ -165,12 +173,9 @@ export async function scheduleStepTimers(trx: Tx, m: MessageRow, sentAt: number)
     at: m.expires_at ?? sentAt + DEFAULT_RECEIPT_WAIT_MS,
     data: { step: m.route_step, trigger: 'deadline' },
   });
-  const sends = await trx
-    .selectFrom('jobs')
-    .select('id')
-    .where('ref', '=', m.id)
-    .where('kind', '=', 'send')
-    .execute();
+  const { rows: sends } = await sql<{
+    id: string;
+  }>`select id from jobs where ref = ${m.id} and kind = 'send'`.execute(trx);
   const [reuse, ...extra] = sends;
   if (extra.length > 0)
     await trx
@@ -183,19 +188,9 @@ export async function scheduleStepTimers(trx: Tx, m: MessageRow, sentAt: number)
       .execute();
   if (reuse !== undefined) {
     const first = timers.shift()!;
-    await trx
-      .updateTable('jobs')
-      .set({
-        kind: 'timer',
-        data: JSON.stringify(first.data),
-        run_at: first.at,
-        attempts: 0,
-        lease_owner: null,
-        lease_until: null,
-        created_at: sentAt,
-      })
-      .where('id', '=', reuse.id)
-      .execute();
+    await sql`update jobs set kind = 'timer', data = ${JSON.stringify(first.data)}, run_at = ${first.at},
+      attempts = 0, lease_owner = null, lease_until = null, created_at = ${sentAt}
+      where id = ${reuse.id}`.execute(trx);
   }
   if (timers.length === 0) return;
   await trx

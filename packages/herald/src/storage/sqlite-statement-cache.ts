@@ -14,7 +14,14 @@ export function cachingSqliteDatabase(db: BetterSqlite, maxStatements = 1000): S
       cache.clear();
       db.close();
     },
-    prepare(sql: string): SqliteStatement {
+    prepare(text: string): SqliteStatement {
+      // Kysely opens transactions with a deferred `begin`. With a second connection writing
+      // (`herald serve` runs its delivery worker in a thread with its own connection), a
+      // transaction that reads before it writes would fail with SQLITE_BUSY at its first write
+      // if the other connection committed in between: a deferred read lock cannot be upgraded
+      // and the busy timeout does not apply. Every transaction here writes, so each takes the
+      // write lock at `begin` and waits its turn (busy_timeout) instead.
+      const sql = text === 'begin' ? 'begin immediate' : text;
       let stmt = cache.get(sql);
       if (!stmt) {
         stmt = db.prepare(sql);

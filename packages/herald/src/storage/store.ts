@@ -5,6 +5,7 @@ import { DeviceStore } from './device-store.ts';
 import { JobStore } from './job-store.ts';
 import { MessageStore } from './message-store.ts';
 import { TenantStore } from './tenant-store.ts';
+import type { ThreadWriteLock } from './thread-write-lock.ts';
 import { TransactionRunner } from './transaction-runner.ts';
 import { AcceptWriter } from './accept-writer.ts';
 import { WebhookStore } from './webhook-store.ts';
@@ -29,8 +30,9 @@ export class Store {
   private constructor(
     readonly conn: Connection,
     url: string,
+    writeLock?: ThreadWriteLock,
   ) {
-    const tx = new TransactionRunner(conn.db, conn.dialect, conn.walPath);
+    const tx = new TransactionRunner(conn.db, conn.dialect, conn.walPath, undefined, writeLock);
     this.tx = tx;
     // A SQLite file's accept batches run on the writer thread (ADR 13); in memory there is no
     // second connection to the same database.
@@ -44,11 +46,17 @@ export class Store {
     this.contacts = new ContactStore(conn.db);
   }
 
-  /** Opens and migrates the database at `url`. */
-  static async open(url: string, opts: { poolSize?: number } = {}): Promise<Store> {
+  /**
+   * Opens and migrates the database at `url`. `writeLock`: on SQLite, taken around every
+   * transaction, shared with the other threads of this process that open the same file.
+   */
+  static async open(
+    url: string,
+    opts: { poolSize?: number; writeLock?: ThreadWriteLock } = {},
+  ): Promise<Store> {
     const conn = connect(url, opts);
     await migrate(conn);
-    return new Store(conn, url);
+    return new Store(conn, url, conn.dialect === 'sqlite' ? opts.writeLock : undefined);
   }
 
   get dialect() {

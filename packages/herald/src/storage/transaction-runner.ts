@@ -2,6 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DialectName } from './connect.ts';
 import type { Database } from './schema.ts';
+import type { ThreadWriteLock } from './thread-write-lock.ts';
 
 type Work = (trx: Transaction<Database>) => Promise<unknown>;
 
@@ -33,6 +34,8 @@ export class TransactionRunner {
     private readonly dialect: DialectName,
     private readonly walPath?: string,
     private readonly maxGroup = 256,
+    /** Shared with the other threads of this process that write to the same SQLite file. */
+    private readonly writeLock?: ThreadWriteLock,
   ) {}
 
   /**
@@ -92,12 +95,16 @@ export class TransactionRunner {
     while (this.#queue.length > 0) {
       const group = this.#nextGroup();
       let results: Result[];
+      // Taken for batches committed on the writer thread too: its connection is a writer as well.
+      await this.writeLock?.acquire();
       try {
         results = await this.#commit(group);
       } catch (error) {
         // The commit failed (here or elsewhere): nothing of this group is on disk.
         for (const item of group) item.reject(error);
         continue;
+      } finally {
+        this.writeLock?.release();
       }
       // Pipelined: the next group commits while this one's flush runs. Flushes are chained, and
       // each flush covers every frame written before it, so groups are answered in order.

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { newWebhookId, type TenantId } from '../ids.ts';
 import { wantsEvent } from '../webhooks/webhook-events.ts';
 import { newJobRow, settleJob } from './job-store.ts';
@@ -36,14 +36,10 @@ export async function enqueueWebhooks(
   event: WebhookEvent,
   now: number,
 ): Promise<void> {
-  const endpoints = (
-    await trx
-      .selectFrom('webhook_endpoints')
-      .select(['id', 'events'])
-      .where('tenant_id', '=', tenantId)
-      .where('disabled_at', 'is', null)
-      .execute()
-  ).filter((e) => wantsEvent(eventFilter(e.events), event.type));
+  // Fixed SQL text: every status change of every message runs these (see message-transitions.ts).
+  const { rows } = await sql<{ id: string; events: string | null }>`select id, events
+    from webhook_endpoints where tenant_id = ${tenantId} and disabled_at is null`.execute(trx);
+  const endpoints = rows.filter((e) => wantsEvent(eventFilter(e.events), event.type));
   if (endpoints.length === 0) return;
   const deliveries = endpoints.map((e) => {
     const id = newWebhookId().replace(/^whk_/, 'evt_');
@@ -61,11 +57,16 @@ export async function enqueueWebhooks(
       delivered_at: null,
     };
   });
-  await trx.insertInto('webhook_deliveries').values(deliveries).execute();
-  await trx
-    .insertInto('jobs')
-    .values(deliveries.map((d) => newJobRow('webhook', d.id, tenantId, now)))
-    .execute();
+  for (const d of deliveries) {
+    const j = newJobRow('webhook', d.id, tenantId, now);
+    await sql`insert into webhook_deliveries
+      (id, tenant_id, endpoint_id, event_type, payload, status, attempts, last_status_code, created_at, delivered_at)
+      values (${d.id}, ${d.tenant_id}, ${d.endpoint_id}, ${d.event_type}, ${d.payload}, 'pending', 0, null, ${now}, null)`.execute(
+      trx,
+    );
+    await sql`insert into jobs (id, kind, ref, tenant_id, data, run_at, attempts, lease_owner, lease_until, created_at)
+      values (${j.id}, 'webhook', ${j.ref}, ${tenantId}, null, ${now}, 0, null, null, ${now})`.execute(trx);
+  }
 }
 
 function eventFilter(stored: string | null): string[] | null {
@@ -145,7 +146,10 @@ export class WebhookStore {
   }
 
   async getDelivery(id: string): Promise<WebhookDelivery | undefined> {
-    return this.db.selectFrom('webhook_deliveries').selectAll().where('id', '=', id).executeTakeFirst();
+    const { rows } = await sql<WebhookDelivery>`select * from webhook_deliveries where id = ${id}`.execute(
+      this.db,
+    );
+    return rows[0];
   }
 
   async listDeliveries(tenantId: TenantId, limit = 100): Promise<WebhookDelivery[]> {
@@ -172,16 +176,10 @@ export class WebhookStore {
   ): Promise<void> {
     await this.tx.run(async (trx) => {
       if (result !== undefined) {
-        await trx
-          .updateTable('webhook_deliveries')
-          .set((eb) => ({
-            status: result.status,
-            attempts: eb('attempts', '+', 1),
-            last_status_code: result.statusCode,
-            delivered_at: result.status === 'delivered' ? now : null,
-          }))
-          .where('id', '=', id)
-          .execute();
+        const deliveredAt = result.status === 'delivered' ? now : null;
+        await sql`update webhook_deliveries set status = ${result.status}, attempts = attempts + 1,
+          last_status_code = ${result.statusCode}, delivered_at = ${deliveredAt}
+          where id = ${id}`.execute(trx);
       }
       await settleJob(trx, job.id, job.owner, retry);
     });
