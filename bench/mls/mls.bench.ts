@@ -384,7 +384,8 @@ async function main(): Promise<void> {
   console.log('a member commits it (UpdatePath); another applies that commit. A member signs a GroupInfo;');
   console.log('a device re-joins from it by external commit with resync; a member applies the commit.');
   console.log('Baseline: a newcomer joining the same tree by Welcome. After commits with UpdatePaths the');
-  console.log("tree's parent nodes are set, and ts-mls 1.6.4's tree validation (every join) grows ~n².");
+  console.log("tree's parent nodes are set, and ts-mls 1.6.4's tree validation (every join) grows ~n²");
+  console.log('(the native provider answers its repeated tree hashes from a memo; the re-encoding stays).');
   console.log(
     `${'size'.padStart(5)} ${'provider'.padEnd(8)} ${['server', 'take', 'commit', 'apply', 'GroupInfo', 'ext. join', 'apply', 'Welcome'].map((h) => h.padStart(10)).join('')}   ext./Welcome`,
   );

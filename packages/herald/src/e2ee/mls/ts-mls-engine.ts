@@ -135,6 +135,8 @@ export class TsMlsEngine implements MlsEngine {
   readonly #policy: KeyPackagePolicy;
   readonly #now: () => Date;
   readonly #impls = new Map<string, Promise<CiphersuiteImpl>>();
+  /** The implementations already built, for the per-message paths (no await on a cache hit). */
+  readonly #ready = new Map<string, CiphersuiteImpl>();
 
   constructor(options: TsMlsEngineOptions) {
     this.cipherSuite = options.cipherSuite ?? DEFAULT_MLS_CIPHER_SUITE;
@@ -365,10 +367,15 @@ export class TsMlsEngine implements MlsEngine {
     if (framing.groupId === undefined || !bytesEqual(framing.groupId, client.groupContext.groupId))
       throw new HeraldError('HERALD_ERR_E2EE_WRONG_GROUP');
     assertActive(client);
-    const cs = await this.#impl(client.groupContext.cipherSuite);
+    const suite = client.groupContext.cipherSuite;
+    const cs = this.#ready.get(suite) ?? (await this.#impl(suite));
     // Application messages never reach the Authentication Service: skip the tracking wrapper.
     if (message.wireformat === 'mls_private_message' && message.privateMessage.contentType === 'application')
-      return mlsCall(() => receivePrivate(client, message.privateMessage, cs, this.#wrap));
+      try {
+        return await receivePrivate(client, message.privateMessage, cs, this.#wrap);
+      } catch (err) {
+        throw toHeraldError(err);
+      }
     return this.#run((_, withConfig) =>
       message.wireformat === 'mls_private_message'
         ? receivePrivate(withConfig(client), message.privateMessage, cs, this.#wrap)
@@ -384,8 +391,9 @@ export class TsMlsEngine implements MlsEngine {
     options.signal?.throwIfAborted();
     const client = TsMlsGroupState.unwrap(state);
     assertActive(client);
-    const cs = await this.#impl(client.groupContext.cipherSuite);
-    return mlsCall(async () => {
+    const suite = client.groupContext.cipherSuite;
+    const cs = this.#ready.get(suite) ?? (await this.#impl(suite));
+    try {
       const r = await createApplicationMessage(client, plaintext, cs, options.authenticatedData);
       const message = encodeMlsMessage({
         version: 'mls10',
@@ -394,7 +402,9 @@ export class TsMlsEngine implements MlsEngine {
       });
       erase(r.consumed);
       return { message, state: this.#wrap(r.newState) };
-    });
+    } catch (err) {
+      throw toHeraldError(err);
+    }
   }
 
   members(state: MlsGroupState): readonly MlsMember[] {
@@ -469,10 +479,16 @@ export class TsMlsEngine implements MlsEngine {
       return Promise.reject(new HeraldError('HERALD_ERR_E2EE_UNSUPPORTED_CIPHERSUITE', { suite: name }));
     let impl = this.#impls.get(name);
     if (impl === undefined) {
-      impl = getCiphersuiteImpl(getCiphersuiteFromName(name), this.#provider).catch((err: unknown) => {
-        this.#impls.delete(name);
-        throw toHeraldError(err);
-      });
+      impl = getCiphersuiteImpl(getCiphersuiteFromName(name), this.#provider).then(
+        (built) => {
+          this.#ready.set(name, built);
+          return built;
+        },
+        (err: unknown) => {
+          this.#impls.delete(name);
+          throw toHeraldError(err);
+        },
+      );
       this.#impls.set(name, impl);
     }
     return impl;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 import {
   defaultCryptoProvider,
@@ -11,7 +11,7 @@ import { CryptoError, DependencyError } from 'ts-mls/mlsError.js';
 import { PrivateKeyCache } from './key-cache.ts';
 import { createNodeCryptoProvider, nodeCryptoProvider } from './node-crypto-provider.ts';
 import { exportRawPublic, importRawPrivate, NODE_CURVES } from './node-keys.ts';
-import { aeadOpen, aeadSeal } from './node-primitives.ts';
+import { aeadOpen, aeadSeal, digest, hkdfExpand, ownBytes } from './node-primitives.ts';
 
 const SUITE1 = getCiphersuiteFromName('MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519');
 const msg = new TextEncoder().encode('herald');
@@ -98,6 +98,41 @@ void describe('Node crypto provider', () => {
       native.hpke.open(kp.privateKey, new Uint8Array(32), new Uint8Array(40), msg),
       CryptoError,
     );
+  });
+
+  void it('hands out plain arrays that share memory with nothing, and no key bytes past a short output', async () => {
+    const { native } = await pair();
+    const prk = new Uint8Array(32).fill(7);
+    const outputs = [
+      await native.kdf.expand(prk, msg, 16),
+      await native.kdf.expand(prk, msg, 32),
+      await native.hash.digest(msg),
+      await native.hash.mac(prk, msg),
+      await native.signature.sign((await native.signature.keygen()).signKey, msg),
+      await native.hpke.decryptAead(
+        prk.subarray(0, 16),
+        new Uint8Array(12),
+        msg,
+        aeadSeal('aes-128-gcm', prk.subarray(0, 16), new Uint8Array(12), msg, msg),
+      ),
+    ];
+    for (const out of outputs) {
+      // ts-mls slices and zeroes what it gets; a Buffer's slice() would not copy.
+      assert.equal(Object.getPrototypeOf(out), Uint8Array.prototype);
+      const copy = out.slice();
+      copy.fill(1);
+      assert.notDeepEqual(out, copy);
+    }
+    // A 16-byte key is a view of T(1): the other 16 bytes of T(1) are wiped, not left behind it.
+    const key = hkdfExpand('sha256', prk, msg, 16);
+    assert.deepEqual(key, hkdfExpand('sha256', prk, msg, 32).subarray(0, 16));
+    assert.deepEqual(new Uint8Array(key.buffer, 16), new Uint8Array(key.buffer.byteLength - 16));
+    assert.deepEqual(digest('sha256', msg), new Uint8Array(createHash('sha256').update(msg).digest()));
+    // A Buffer sharing a pooled slab is copied, never viewed.
+    const pooled = Buffer.from('pooled bytes');
+    const own = ownBytes(pooled);
+    own.fill(0);
+    assert.equal(pooled.toString(), 'pooled bytes');
   });
 
   void it('never signs with a cached key after its bytes were erased in place', async () => {

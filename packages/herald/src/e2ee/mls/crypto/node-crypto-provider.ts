@@ -21,6 +21,7 @@ import {
   type NodeHashName,
 } from './node-primitives.ts';
 import { makeNodeSignature, NODE_SIGNATURE_SCHEMES, type NodeSignatureScheme } from './node-signature.ts';
+import { TreeHashMemo } from './tree-hash-memo.ts';
 
 /** How one MLS cipher suite maps onto OpenSSL primitives. */
 export interface NodeSuiteSpec {
@@ -67,11 +68,13 @@ export function nodeSuiteSpec(cs: Ciphersuite): NodeSuiteSpec | undefined {
 /** Builds the ts-mls `CiphersuiteImpl` for `spec` on `node:crypto`. */
 export function makeNodeCiphersuiteImpl(name: CiphersuiteName, spec: NodeSuiteSpec): CiphersuiteImpl {
   const { hash } = spec;
+  const treeHashes = new TreeHashMemo();
+  const hashOnce = (data: Uint8Array): Uint8Array => digest(hash, data);
   return {
     name,
     hash: {
       async digest(data) {
-        return digest(hash, data);
+        return treeHashes.digest(data, hashOnce);
       },
       async mac(key, data) {
         return hmac(hash, key, data);

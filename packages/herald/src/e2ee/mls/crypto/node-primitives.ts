@@ -1,3 +1,4 @@
+import * as nodeCrypto from 'node:crypto';
 import {
   createCipheriv,
   createDecipheriv,
@@ -37,14 +38,33 @@ export function toBytes(buf: Uint8Array): Uint8Array {
   return new Uint8Array(buf);
 }
 
+/**
+ * The first `length` bytes of `buf` as a plain `Uint8Array`, without a copy when `buf` is the
+ * sole view of its memory. That is what OpenSSL results are: each comes in a fresh `ArrayBuffer`
+ * of exactly its size, which nothing else references once the `Buffer` is dropped. Anything else
+ * is copied, as by {@link toBytes}. Bytes past `length` stay behind the view: callers wipe them
+ * when they are secret.
+ */
+export function ownBytes(buf: Uint8Array, length = buf.byteLength): Uint8Array {
+  return buf.byteOffset === 0 && buf.buffer.byteLength === buf.byteLength
+    ? new Uint8Array(buf.buffer, 0, length)
+    : new Uint8Array(buf.subarray(0, length));
+}
+
+// One-shot hashing (Node ≥ 20.12) skips the Hash object: about 1.4 µs against 2.3 µs per call,
+// and tree hashing makes thousands of calls.
+const oneShotHash = (nodeCrypto as { hash?: (alg: string, data: Uint8Array, enc: 'buffer') => Buffer }).hash;
+
 /** `Hash(data)`. */
 export function digest(hash: NodeHashName, data: Uint8Array): Uint8Array {
-  return toBytes(createHash(hash).update(data).digest());
+  return ownBytes(
+    oneShotHash !== undefined ? oneShotHash(hash, data, 'buffer') : createHash(hash).update(data).digest(),
+  );
 }
 
 /** `HMAC(key, data)`. */
 export function hmac(hash: NodeHashName, key: Uint8Array, data: Uint8Array): Uint8Array {
-  return toBytes(createHmac(hash, key).update(data).digest());
+  return ownBytes(createHmac(hash, key).update(data).digest());
 }
 
 /** Constant-time comparison that is false (not an exception) when the lengths differ. */
@@ -71,8 +91,13 @@ export function hkdfExpand(
 ): Uint8Array {
   const hashLen = HASH_LENGTH[hash];
   // MLS almost always asks for at most one block: T(1) = HMAC(PRK, info || 0x01).
-  if (length <= hashLen)
-    return toBytes(createHmac(hash, prk).update(info).update(COUNTER_ONE).digest().subarray(0, length));
+  if (length <= hashLen) {
+    const t1 = createHmac(hash, prk).update(info).update(COUNTER_ONE).digest();
+    // A shorter output (keys, nonces) is a view of T(1) too; the unused tail is wiped rather than
+    // left behind the view.
+    t1.fill(0, length);
+    return ownBytes(t1, length);
+  }
   if (length > 255 * hashLen) throw new CryptoError('HKDF-Expand: output too long');
   const out = new Uint8Array(length);
   let previous: Uint8Array = new Uint8Array(0);
@@ -126,6 +151,8 @@ export function aeadOpen(
     if (aad.length > 0) decipher.setAAD(aad);
     const head = decipher.update(body);
     const tail = decipher.final();
+    // GCM and ChaCha20-Poly1305 are stream modes: final() authenticates and adds nothing.
+    if (tail.length === 0) return ownBytes(head);
     const out = new Uint8Array(head.length + tail.length);
     out.set(head, 0);
     out.set(tail, head.length);

@@ -9,7 +9,7 @@ import {
   privateKeyLength,
   type NodeCurve,
 } from './node-keys.ts';
-import { randomBytes, toBytes, type NodeHashName } from './node-primitives.ts';
+import { ownBytes, randomBytes, type NodeHashName } from './node-primitives.ts';
 
 /** Signature schemes of the MLS cipher suites Herald can run natively, by ts-mls's names. */
 export const NODE_SIGNATURE_SCHEMES = ['Ed25519', 'Ed448', 'P256', 'P384', 'P521'] as const;
@@ -43,7 +43,7 @@ export function makeNodeSignature(scheme: NodeSignatureScheme): Signature {
 
   return {
     async sign(signKey, message) {
-      return toBytes(nodeSign(hash, message, options(privateKeys.get(signKey, loadPrivate))));
+      return ownBytes(nodeSign(hash, message, options(privateKeys.get(signKey, loadPrivate))));
     },
     async verify(publicKey, message, signature) {
       try {
