@@ -227,6 +227,7 @@ export async function journalExportCommand(argv: string[], io: JournalCliIo): Pr
           requests,
           audit,
           vault,
+          flush: () => store.tx.flush(),
         };
         const s = await runJournalExport(deps, actor, id!, values.out!, io.stderr);
         io.stdout(
