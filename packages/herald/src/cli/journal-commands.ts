@@ -15,7 +15,7 @@ import {
 } from '../journal/index.ts';
 import type { Store } from '../storage/store.ts';
 import { withStore } from './with-store.ts';
-import { parseVerifierKey } from '../tlog/index.ts';
+import { parseVerifierKey, type CheckpointTrust, type NoteVerifier } from '../tlog/index.ts';
 import {
   ARCHIVE_KEY_OPTIONS,
   ARCHIVE_KEY_USAGE,
@@ -55,39 +55,89 @@ function printReport(io: JournalCliIo, r: VerifyReport): number {
   return 1;
 }
 
+/** Where each log's verifier key can come from when no `--key` names it. */
+const KEY_ENV = {
+  journal: 'HERALD_JOURNAL_LOG_KEY',
+  audit: 'HERALD_AUDIT_LOG_KEY',
+  keys: 'HERALD_KEYS_LOG_KEY',
+} as const satisfies Record<LogKind, string>;
+
+const VERIFY_USAGE =
+  'usage: herald journal verify [--log journal|audit|keys|all] --key <verifier key> [--key …] [--origin <o>] [--db <url>]\n' +
+  '       herald journal verify --export <dir> --key <journal verifier key>\n';
+
 /**
- * `herald journal verify [--log journal|audit] --key <verifier key> [--origin <origin>]
- * [--export <dir>] [--db <url>]`: checks a log in the database, or an export directory, end to
- * end (see `verifyLog` and `verifyExport`), with a progress bar on stderr. Exit 0 when everything
- * verifies, 1 naming the first bad entry, 2 on usage errors.
+ * The trust for one log: with one log named, the first `--key` (else its environment key) and
+ * `--origin` or the key's name; with `--log all`, the `--key` whose name ends in `/<log>` (Herald
+ * names each log's key after its origin, `<prefix>/journal|audit|keys`), else the environment key.
+ */
+function trustFor(
+  kind: LogKind,
+  keys: readonly NoteVerifier[],
+  env: JournalCliIo['env'],
+  single: boolean,
+  origin: string | undefined,
+): CheckpointTrust | undefined {
+  const fromEnv = env?.[KEY_ENV[kind]];
+  const key =
+    (single ? keys[0] : keys.find((k) => k.name.endsWith(`/${kind}`))) ??
+    (fromEnv ? parseVerifierKey(fromEnv) : undefined);
+  return key && { origin: origin ?? key.name, verifiers: [key] };
+}
+
+/**
+ * `herald journal verify [--log journal|audit|keys|all] --key <verifier key> … [--origin <origin>]
+ * [--export <dir>] [--db <url>]`: checks every log Herald keeps (the default, `all`: the journal,
+ * the audit log and the key directory), one of them, or an export directory, end to end (see
+ * `verifyLog` and `verifyExport`), with a progress bar per log on stderr. Exit 0 when everything
+ * verifies, 1 naming the first bad entry of each log that does not, 2 on usage errors (a log
+ * without a verifier key among them: verify never skips a log silently).
  */
 export async function journalVerifyCommand(argv: string[], io: JournalCliIo): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      log: { type: 'string', default: 'journal' },
-      key: { type: 'string' },
+      log: { type: 'string', default: 'all' },
+      key: { type: 'string', multiple: true },
       origin: { type: 'string' },
       export: { type: 'string' },
       db: { type: 'string' },
     },
   });
-  const kind = values.log as LogKind;
-  const keyText =
-    values.key ?? io.env?.[kind === 'journal' ? 'HERALD_JOURNAL_LOG_KEY' : 'HERALD_AUDIT_LOG_KEY'];
-  if (!(LOG_KINDS as readonly string[]).includes(kind) || !keyText) {
-    io.stderr.write(
-      'usage: herald journal verify [--log journal|audit] --key <verifier key> [--export <dir>]\n',
-    );
+  const usage = (why = ''): number => {
+    io.stderr.write(`${why}${VERIFY_USAGE}`);
     return 2;
+  };
+  const chosen = values.log;
+  const kinds: readonly LogKind[] =
+    chosen === 'all'
+      ? LOG_KINDS
+      : (LOG_KINDS as readonly string[]).includes(chosen)
+        ? [chosen as LogKind]
+        : [];
+  if (kinds.length === 0) return usage(`unknown log ${chosen}\n`);
+  // An export is of the journal; `--origin` names one log's origin.
+  const single = kinds.length === 1 || values.export !== undefined;
+  if (values.origin !== undefined && !single) return usage('--origin needs one --log\n');
+  const keys = (values.key ?? []).map(parseVerifierKey);
+  const trusts = new Map<LogKind, CheckpointTrust>();
+  for (const kind of values.export !== undefined ? (['journal'] as const) : kinds) {
+    const trust = trustFor(kind, keys, io.env, single, values.origin);
+    if (!trust)
+      return usage(`no verifier key for the ${kind} log: pass --key <origin>+… or set ${KEY_ENV[kind]}\n`);
+    trusts.set(kind, trust);
   }
-  const verifier = parseVerifierKey(keyText);
-  const trust = { origin: values.origin ?? verifier.name, verifiers: [verifier] };
-  if (values.export) return printReport(io, await verifyExport(values.export, trust, io.stderr));
+  if (values.export)
+    return printReport(io, await verifyExport(values.export, trusts.get('journal')!, io.stderr));
   const url = values.db ?? io.env?.HERALD_DATABASE_URL ?? './data/herald.db';
-  return withStore(url, async (store) =>
-    printReport(io, await verifyLog(store.conn.db, store.dialect, kind, trust, io.stderr)),
-  );
+  return withStore(url, async (store) => {
+    let code = 0;
+    for (const [kind, trust] of trusts) {
+      const report = await verifyLog(store.conn.db, store.dialect, kind, trust, io.stderr);
+      code = Math.max(code, printReport(io, report));
+    }
+    return code;
+  });
 }
 
 /**
@@ -177,6 +227,7 @@ export async function journalExportCommand(argv: string[], io: JournalCliIo): Pr
           requests,
           audit,
           vault,
+          flush: () => store.tx.flush(),
         };
         const s = await runJournalExport(deps, actor, id!, values.out!, io.stderr);
         io.stdout(

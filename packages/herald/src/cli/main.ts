@@ -23,7 +23,7 @@ usage: herald <command> [options]
   send --to <recipient> --text <text> [--classification internal] [--no-follow]
   policy test <policy.yaml> <cases.yaml>     run a policy's test cases; non-zero on any failure
   policy explain <policy.yaml> [message]     the decision and its trace for one message
-  journal verify [--log journal|audit]       check every leaf, proof and checkpoint (or an export)
+  journal verify [--log all|journal|audit|keys] --key <k>…   check every log (leaves, proofs, checkpoints) or an export
   journal export request|approve|run         four-eyes e-discovery export (compliance role)
   journal keygen --archive-key <file> | --pkcs11   create the archive key pair, print its public key
 

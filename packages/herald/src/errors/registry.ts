@@ -318,6 +318,12 @@ export const ERRORS = {
     reason: 'internal',
     message: 'The stored tile at level {level}, index {index} is malformed: {detail}',
   },
+  HERALD_ERR_TLOG_NOT_DURABLE: {
+    status: 503,
+    reason: 'unavailable',
+    message:
+      'The {origin} checkpoint at size {size} is not published: the database could not make it durable ({cause}); restart once the storage is healthy',
+  },
   HERALD_ERR_TLOG_MALFORMED_KEY: {
     status: 400,
     reason: 'invalid',

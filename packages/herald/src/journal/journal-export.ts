@@ -28,6 +28,11 @@ export interface JournalExportDeps {
   readonly audit: AuditLog;
   /** The archive key: export is the one place that opens records. */
   readonly vault: KeyVault;
+  /**
+   * Makes every commit so far durable (`TransactionRunner.flush`), so the checkpoint an export
+   * hands out is on disk, as for one the API serves (`TransparencyLog`).
+   */
+  readonly flush?: () => Promise<void>;
 }
 
 /** What an export wrote. */
@@ -62,6 +67,8 @@ export async function runJournalExport(
     .orderBy('size', 'desc')
     .limit(1)
     .executeTakeFirst();
+  // After the read: the flush covers the commit that wrote the checkpoint, whoever made it.
+  if (cp) await deps.flush?.();
   const note = cp?.note;
   const size = note === undefined ? 0 : parseCheckpoint(note.slice(0, note.indexOf('\n\n') + 1)).size;
   const { scope } = req;

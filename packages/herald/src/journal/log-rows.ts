@@ -1,13 +1,20 @@
 import type { Kysely } from 'kysely';
 import { auditLeafHash } from '../audit/audit-event.ts';
+import { readDirectoryRows } from '../keys/key-directory-rows.ts';
 import type { Database } from '../storage/schema.ts';
 import { hashEquals, type Hash } from '../tlog/index.ts';
 import { journalLeafHash } from './journal-leaf.ts';
 import { sealedKeyDigest } from './record-envelope.ts';
 
-/** Which table's rows are the leaves of a log. */
-export const LOG_KINDS = ['journal', 'audit'] as const;
+/** Which table's rows are the leaves of a log: every log Herald keeps. */
+export const LOG_KINDS = ['journal', 'audit', 'keys'] as const;
 export type LogKind = (typeof LOG_KINDS)[number];
+
+const TABLES = {
+  journal: 'journal_records',
+  audit: 'audit_events',
+  keys: 'key_directory_entries',
+} as const satisfies Record<LogKind, keyof Database>;
 
 /** One integrated entry, as a verifier sees it. */
 export interface LogRow {
@@ -30,6 +37,7 @@ export async function readLogRows(
   from: number,
   limit: number,
 ): Promise<LogRow[]> {
+  if (kind === 'keys') return readDirectoryRows(db, from, limit);
   if (kind === 'audit') {
     const rows = await db
       .selectFrom('audit_events')
@@ -95,9 +103,8 @@ export async function readLogRows(
 
 /** How many entries of a log are captured but not yet integrated. */
 export async function countPending(db: Kysely<Database>, kind: LogKind): Promise<number> {
-  const table = kind === 'audit' ? 'audit_events' : 'journal_records';
   const row = await db
-    .selectFrom(table)
+    .selectFrom(TABLES[kind])
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('leaf_index', 'is', null)
     .executeTakeFirst();

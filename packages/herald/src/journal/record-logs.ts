@@ -46,7 +46,8 @@ export async function openRecordLogs(
       env[`HERALD_${kind.toUpperCase()}_SIGNER_KEY`] ??
         devSignerKey(dataDir, `${prefix}/${kind}`, `${kind}-signer.key`, local),
     );
-  const common = { db: store.conn.db, dialect: store.dialect };
+  // Checkpoints are published only once their commit is durable (`TransparencyLog` `flush`).
+  const common = { db: store.conn.db, dialect: store.dialect, flush: () => store.tx.flush() };
   const sqlite = store.conn.sqlite;
   return {
     archivePublicKey: archive,

@@ -40,6 +40,14 @@ export interface TransparencyLogOptions {
   readonly queue: LeafQueue;
   /** Largest batch one run integrates. */
   readonly maxBatch?: number;
+  /**
+   * Makes every commit so far durable (`TransactionRunner.flush`: SQLite fsyncs its WAL off the
+   * event loop; a PostgreSQL commit is durable already). A checkpoint is returned by the
+   * sequencer or served to anyone only after a flush that followed its commit resolved, so a
+   * checkpoint a client has seen cannot vanish in a power loss and the log regrow differently
+   * (a split view). Without it (in-memory databases, tests) commits are taken as durable.
+   */
+  readonly flush?: () => Promise<void>;
   /** Test hook: runs inside the batch transaction after the nodes are written, before commit. */
   readonly afterAppend?: (trx: Transaction<Database>) => Promise<void>;
   readonly now?: () => number;
@@ -58,6 +66,10 @@ export interface TransparencyLogOptions {
 export class TransparencyLog {
   readonly origin: string;
   readonly #o: TransparencyLogOptions;
+  /** Checkpoints up to this size are known durable: they may be published. */
+  #durableSize = 0;
+  /** Set for good when a flush failed (see {@link #publishable}). */
+  #notDurable: HeraldError | undefined;
 
   constructor(opts: TransparencyLogOptions) {
     this.#o = opts;
@@ -80,7 +92,9 @@ export class TransparencyLog {
         detail: `no checkpoint signer for ${this.origin}`,
       });
     }
-    return db.transaction().execute(async (trx) => {
+    // Nothing more is appended over a commit that may not be on disk.
+    if (this.#notDurable) throw this.#notDurable;
+    const result = await db.transaction().execute(async (trx): Promise<SequenceResult> => {
       await lockLogForAppend(trx, dialect, this.origin);
       const pending = await queue.pending(trx, this.#o.maxBatch ?? 10_000);
       const tree = this.tree(trx);
@@ -105,6 +119,33 @@ export class TransparencyLog {
         .execute();
       return { appended: pending.length, size: result.size, checkpoint: note };
     });
+    // Published (returned, served) only once its commit is on disk.
+    if (result.checkpoint !== undefined) await this.#publishable(result.size);
+    return result;
+  }
+
+  /**
+   * Resolves when checkpoints up to `size` may be published: a flush begun after their commit
+   * resolved. A failed flush leaves the log unpublishable beyond the last durable size for the
+   * rest of the process: after a failed fsync the kernel may have dropped the unwritten pages
+   * while reporting a later fsync as successful, so only a restart (and a look at the disk) can
+   * tell what survived. Readers in other processes flush too (an fsync covers every write to the
+   * file, whoever made it), so no process serves a checkpoint before it is durable.
+   */
+  async #publishable(size: number): Promise<void> {
+    if (size <= this.#durableSize) return;
+    if (this.#notDurable) throw this.#notDurable;
+    try {
+      await this.#o.flush?.();
+    } catch (err) {
+      this.#notDurable ??= new HeraldError(
+        'HERALD_ERR_TLOG_NOT_DURABLE',
+        { origin: this.origin, size, cause: String((err as { code?: unknown }).code ?? 'flush failed') },
+        { cause: err },
+      );
+    }
+    if (this.#notDurable) throw this.#notDurable;
+    this.#durableSize = Math.max(this.#durableSize, size);
   }
 
   /** Runs {@link sequence} until nothing is pending; returns the total integrated. */
@@ -117,19 +158,23 @@ export class TransparencyLog {
     }
   }
 
-  /** `GET /v1/tlog/:log/checkpoint`: the latest signed checkpoint, or undefined for an empty log. */
+  /**
+   * `GET /v1/tlog/:log/checkpoint`: the latest signed checkpoint, or undefined for an empty log.
+   * Throws `HERALD_ERR_TLOG_NOT_DURABLE` rather than serve one that may not be on disk.
+   */
   async checkpoint(): Promise<string | undefined> {
     const row = await this.#o.db
       .selectFrom('tlog_checkpoints')
-      .select('note')
+      .select(['size', 'note'])
       .where('log_id', '=', this.origin)
       .orderBy('size', 'desc')
       .limit(1)
       .executeTakeFirst();
+    if (row) await this.#publishable(Number(row.size));
     return row?.note;
   }
 
-  /** Every checkpoint the log published, smallest size first. */
+  /** Every checkpoint the log published, smallest size first (durable, as {@link checkpoint}). */
   async checkpoints(): Promise<Array<{ size: number; note: string }>> {
     const rows = await this.#o.db
       .selectFrom('tlog_checkpoints')
@@ -137,6 +182,8 @@ export class TransparencyLog {
       .where('log_id', '=', this.origin)
       .orderBy('size')
       .execute();
+    const last = rows.at(-1);
+    if (last) await this.#publishable(Number(last.size));
     return rows.map((r) => ({ size: Number(r.size), note: r.note }));
   }
 

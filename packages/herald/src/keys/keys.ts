@@ -50,6 +50,8 @@ export function createKeys(store: Store, opts: KeysOptions): Keys {
     dialect: store.dialect,
     origin: opts.origin,
     ...(opts.signer ? { signer: opts.signer } : {}),
+    // Checkpoints are published only once their commit is durable (`TransparencyLog` `flush`).
+    flush: () => store.tx.flush(),
     now,
   });
   const common = { db, tx: store.tx, devices: store.devices, directory, now };

@@ -49,6 +49,17 @@ export class TransactionRunner {
     await (await this.#wal).sync();
   }
 
+  /**
+   * Resolves once every commit made so far, through this runner or beside it on the same
+   * database (the transparency logs' sequencers), is durable: SQLite fsyncs the WAL after the
+   * flushes in flight; a PostgreSQL commit is durable already. Rejects when the flush fails.
+   */
+  flush(): Promise<void> {
+    const done = this.#flushed.then(() => this.#syncWal());
+    this.#flushed = done.catch(() => {});
+    return done;
+  }
+
   /** Closes the WAL handle (the database connection is closed by its owner). */
   async close(): Promise<void> {
     await this.#flushed;

@@ -147,7 +147,10 @@ for (const { db, name } of testDatabases()) {
         );
         assert.ok(verifyInclusion(inclusion, Uint8Array.from(last.leaf_hash), now.root));
 
-        const verify = await runHerald(['journal', 'verify', '--key', h.journalKey, '--db', h.url], {});
+        const verify = await runHerald(
+          ['journal', 'verify', '--log', 'journal', '--key', h.journalKey, '--db', h.url],
+          {},
+        );
         assert.equal(verify.code, 0, verify.stdout + verify.stderr);
         assert.match(
           verify.stdout,

@@ -139,7 +139,7 @@ describe('journal export and verify commands', () => {
   it('verifies the logs in the database with a progress bar, and refuses the wrong key', async () => {
     out = [];
     err = '';
-    assert.equal(await journalVerifyCommand(['--key', h.journalKey], io()), 0);
+    assert.equal(await journalVerifyCommand(['--log', 'journal', '--key', h.journalKey], io()), 0);
     assert.equal(await journalVerifyCommand(['--log', 'audit', '--key', h.auditKey], io()), 0);
     assert.match(out[0]!, /^ok herald\.test\/journal: 5 entries, 1 checkpoints, 0 shredded/);
     assert.match(out[1]!, /^ok herald\.test\/audit: 4 entries/);

@@ -126,7 +126,10 @@ for (const { db, name } of testDatabases()) {
           (e) => isHeraldError(e) && e.code === 'HERALD_ERR_JOURNAL_SHREDDED',
         );
 
-        const verify = await runHerald(['journal', 'verify', '--key', h.journalKey, '--db', h.url], {});
+        const verify = await runHerald(
+          ['journal', 'verify', '--log', 'journal', '--key', h.journalKey, '--db', h.url],
+          {},
+        );
         assert.equal(verify.code, 0, verify.stdout + verify.stderr);
         assert.match(verify.stdout, /^ok herald\.test\/journal: 5 entries, \d+ checkpoints, 3 shredded/m);
         const audit = await runHerald(

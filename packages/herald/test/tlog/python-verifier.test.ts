@@ -2,12 +2,10 @@
 // independent Python implementation (standard library only, pure-Python Ed25519 from RFC 8032),
 // and tampered ones must not.
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import {
   encodeBase64,
   generateNoteKey,
@@ -19,28 +17,11 @@ import {
   signCheckpoint,
 } from '../../src/tlog/index.ts';
 import { loadVectors, type SignedNoteVector } from '../../src/tlog/testing/vectors.ts';
+import { pythonVerifier, type PythonRun } from '../support/python-verifier.ts';
 
-const SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'verify_checkpoint.py');
 const ORIGIN = 'herald.example/journal';
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-// The interpreter's real path: `python3` may be a version-manager shim (pyenv) that costs
-// hundreds of milliseconds per start; resolved once in `before`.
-let interpreter = 'python3';
-
-function python(args: readonly string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(interpreter, ['-I', SCRIPT, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+let python: (args: readonly string[]) => Promise<PythonRun>;
 
 void describe('independent Python verifier', () => {
   let dir = '';
@@ -53,9 +34,7 @@ void describe('independent Python verifier', () => {
   };
 
   before(async () => {
-    const probe = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' });
-    if (probe.status !== 0) throw new Error('python3 is required for the cross-language tlog test');
-    interpreter = probe.stdout.trim() || 'python3';
+    python = pythonVerifier();
     dir = mkdtempSync(path.join(tmpdir(), 'herald-tlog-'));
     const keys = generateNoteKey(ORIGIN);
     verifierKey = keys.verifierKey;

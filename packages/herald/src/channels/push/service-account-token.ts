@@ -1,6 +1,9 @@
 import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
-import { request } from 'node:https';
 import { HeraldError } from '../../errors/index.ts';
+import { HttpTransportError, nodeHttpTransport, type HttpTransport } from '../rcs/http-transport.ts';
+
+/** A token answer is a few hundred bytes; anything far larger is not one. */
+const MAX_ANSWER_BYTES = 64 * 1024;
 
 /** The fields of a Google service account key file that FCM HTTP v1 needs. */
 export interface ServiceAccount {
@@ -54,11 +57,16 @@ export function parseServiceAccount(json: string): ServiceAccount {
 export class ServiceAccountTokens {
   #token: { value: string; until: number } | undefined;
   #pending: Promise<string> | undefined;
+  // The project's HTTP transport; one socket is plenty for one exchange an hour, and its idle
+  // keep-alive socket is unref'd, so it never holds the process open at shutdown.
+  readonly #http: HttpTransport;
 
   constructor(
     private readonly account: ServiceAccount,
     private readonly opts: { ca?: string | undefined; timeoutMs?: number; now?: () => number } = {},
-  ) {}
+  ) {
+    this.#http = nodeHttpTransport({ maxSockets: 1, ca: opts.ca, maxBodyBytes: MAX_ANSWER_BYTES });
+  }
 
   /** A current access token. Throws `HERALD_ERR_CHANNEL_AUTH_FAILED` when the exchange fails. */
   token(): Promise<string> {
@@ -87,10 +95,18 @@ export class ServiceAccountTokens {
       grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
       assertion,
     }).toString();
-    const answer = await post(this.account.tokenUri, body, this.opts.ca, this.opts.timeoutMs ?? 10_000);
+    const answer = await this.#http({
+      method: 'POST',
+      url: this.account.tokenUri,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+      signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
+    }).catch((err: unknown) => {
+      throw unreachable(err);
+    });
     let parsed: { access_token?: unknown; expires_in?: unknown; error?: unknown };
     try {
-      parsed = JSON.parse(answer.body) as typeof parsed;
+      parsed = JSON.parse(answer.text) as typeof parsed;
     } catch {
       parsed = {};
     }
@@ -105,50 +121,16 @@ export class ServiceAccountTokens {
   }
 }
 
-function post(
-  url: string,
-  body: string,
-  ca: string | undefined,
-  timeoutMs: number,
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          'content-length': Buffer.byteLength(body),
-        },
-        ...(ca ? { ca } : {}),
-        timeout: timeoutMs,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          // A token answer is a few hundred bytes; anything far larger is not one.
-          if (size > 64 * 1024) req.destroy(new Error('token answer too large'));
-          else chunks.push(c);
-        });
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-        );
-        res.on('error', (err) => reject(unreachable(err)));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', (err) => reject(unreachable(err)));
-    req.end(body);
-  });
-}
-
-function unreachable(err: Error): HeraldError {
-  return new HeraldError('HERALD_ERR_CHANNEL_UNAVAILABLE', {
-    channel: 'push',
-    detail: `token endpoint: ${err.message}`,
-  });
+function unreachable(err: unknown): HeraldError {
+  // The cause's message (a connection error, a timeout, an answer too large), never the body.
+  const cause = err instanceof HttpTransportError ? err.cause : err;
+  const why = cause instanceof Error ? cause.message : String(cause);
+  const stage = err instanceof HttpTransportError ? `${err.stage}: ` : '';
+  return new HeraldError(
+    'HERALD_ERR_CHANNEL_UNAVAILABLE',
+    { channel: 'push', detail: `token endpoint: ${stage}${why}`.slice(0, 200) },
+    { cause: err },
+  );
 }
 
 function invalid(detail: string): HeraldError {
