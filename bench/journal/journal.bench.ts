@@ -284,10 +284,11 @@ try {
   let read = 0;
   for (let from = 0; ; from += 5000) {
     const rows = await store.conn.db
-      .selectFrom('journal_records')
+      .selectFrom('journal_leaves as l')
+      .innerJoin('journal_records as r', 'r.id', 'l.record_id')
       .selectAll()
-      .where('leaf_index', '>=', from)
-      .where('leaf_index', '<', from + 5000)
+      .where('l.leaf_index', '>=', from)
+      .where('l.leaf_index', '<', from + 5000)
       .execute();
     read += rows.length;
     if (rows.length === 0) break;

@@ -26,7 +26,7 @@ const journal = new Journal({
     ? {
         afterAppend: async (trx) => {
           const { last } = await trx
-            .selectFrom('journal_records')
+            .selectFrom('journal_leaves')
             .select((eb) => eb.fn.max('leaf_index').as('last'))
             .executeTakeFirstOrThrow();
           process.stdout.write(`integrating up to ${last}\n`);
