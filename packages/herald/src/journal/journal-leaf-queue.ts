@@ -7,6 +7,8 @@ import type { LeafQueue } from './leaf-queue.ts';
 const SQLITE_ROWS = 64;
 const insertMany = `insert into journal_leaves (leaf_index, record_id) values ${Array(SQLITE_ROWS).fill('(?, ?)').join(', ')}`;
 const insertOne = 'insert into journal_leaves (leaf_index, record_id) values (?, ?)';
+const deleteMany = `delete from journal_pending where record_id in (${Array(SQLITE_ROWS).fill('?').join(', ')})`;
+const deleteOne = 'delete from journal_pending where record_id = ?';
 
 /**
  * The journal's {@link LeafQueue} (ADR 0015): pending records are the rows of `journal_pending`
@@ -43,20 +45,21 @@ export function journalLeafQueue(dialect: DialectName): LeafQueue {
         return;
       }
       let i = 0;
+      let removed = 0;
       for (; i + SQLITE_ROWS <= keys.length; i += SQLITE_ROWS) {
         const params: unknown[] = [];
         for (let k = i; k < i + SQLITE_ROWS; k++) params.push(firstIndex + k, keys[k]);
         await trx.executeQuery(CompiledQuery.raw(insertMany, params));
+        // By id, not by range: only exactly the records that became leaves leave the queue.
+        const r = await trx.executeQuery(CompiledQuery.raw(deleteMany, keys.slice(i, i + SQLITE_ROWS)));
+        removed += Number(r.numAffectedRows);
       }
       for (; i < keys.length; i++) {
         await trx.executeQuery(CompiledQuery.raw(insertOne, [firstIndex + i, keys[i]]));
+        const r = await trx.executeQuery(CompiledQuery.raw(deleteOne, [keys[i]]));
+        removed += Number(r.numAffectedRows);
       }
-      // SQLite has one writer: inside this transaction the queue is exactly what `pending` read,
-      // in key order, so the batch is the queue's first `keys.length` rows, up to the last key.
-      const { numAffectedRows } = await trx.executeQuery(
-        CompiledQuery.raw('delete from journal_pending where record_id <= ?', [keys[keys.length - 1]]),
-      );
-      dequeued(Number(numAffectedRows), keys.length);
+      dequeued(removed, keys.length);
     },
   };
 }
