@@ -41,7 +41,7 @@ export class Journal {
   constructor(opts: JournalOptions) {
     this.#dialect = opts.dialect;
     this.#sqlite = opts.sqlite;
-    this.log = new TransparencyLog({ ...opts, queue: journalLeafQueue(opts.dialect) });
+    this.log = new TransparencyLog({ ...opts, queue: journalLeafQueue(opts.dialect, opts.sqlite) });
     this.#sealer = new RecordSealer(opts.archivePublicKey, opts.sealing);
     this.#retention = opts.retention;
     this.#now = opts.now ?? Date.now;

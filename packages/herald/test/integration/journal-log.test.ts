@@ -84,20 +84,21 @@ for (const { db, name } of testDatabases()) {
       }
     });
 
-    it('refuses a batch whose records are not the queued ones, and writes none of it', async () => {
-      await fresh();
-      await capture(2);
-      const queue = journalLeafQueue(h.store.dialect);
-      const d = h.store.conn.db;
-      const [first] = await d.transaction().execute((trx) => queue.pending(trx, 1));
-      await assert.rejects(
-        d.transaction().execute((trx) => queue.assign(trx, [first!.key, 'jr_never_queued'], 0)),
-        code('HERALD_ERR_JOURNAL_QUEUE_CONFLICT'),
-      );
-      assert.equal((await d.selectFrom('journal_leaves').select('record_id').execute()).length, 0);
-      assert.equal((await d.selectFrom('journal_pending').select('record_id').execute()).length, 2);
-      assert.equal((await h.journal.log.sequence()).appended, 2);
-    });
+    for (const raw of [false, true])
+      it(`refuses a batch whose records are not the queued ones, and writes none of it${raw ? ' (raw SQLite handle)' : ''}`, async () => {
+        await fresh();
+        await capture(2);
+        const d = h.store.conn.db;
+        const queue = journalLeafQueue(h.store.dialect, raw ? h.store.conn.sqlite : undefined);
+        const [first] = await d.transaction().execute((trx) => queue.pending(trx, 1));
+        await assert.rejects(
+          d.transaction().execute((trx) => queue.assign(trx, [first!.key, 'jr_never_queued'], 0)),
+          code('HERALD_ERR_JOURNAL_QUEUE_CONFLICT'),
+        );
+        assert.equal((await d.selectFrom('journal_leaves').select('record_id').execute()).length, 0);
+        assert.equal((await d.selectFrom('journal_pending').select('record_id').execute()).length, 2);
+        assert.equal((await h.journal.log.sequence()).appended, 2);
+      });
 
     it('lets concurrent sequencers take turns on one log', async () => {
       await fresh();

@@ -22,6 +22,7 @@ const journal = new Journal({
   archivePublicKey: archivePublicKeyFromBase64(env.HERALD_ARCHIVE_PUBLIC_KEY!),
   retention: parseRetentionClasses(),
   maxBatch: Number(maxBatch),
+  ...(store.conn.sqlite ? { sqlite: store.conn.sqlite } : {}),
   ...(mode === 'hang'
     ? {
         afterAppend: async (trx) => {
