@@ -249,6 +249,36 @@ try {
       layoutCpu[which === 'old' ? 'oldSeq' : 'newSeq'].push((cpu() - u) / rows.length);
     }
   }
+  // Reading the stored rows in leaf order, as verification does (pages of 5,000): by the index
+  // on the record row's leaf_index before 0012, through the journal_leaves join after.
+  const readCpu = { old: [] as number[], new: [] as number[] };
+  const readOld = oldHandle.prepare(
+    'select * from bench_old_records where leaf_index >= ? and leaf_index < ? order by leaf_index',
+  );
+  const readNew = oldHandle.prepare(
+    'select r.*, l.leaf_index from journal_leaves l join journal_records r on r.id = l.record_id where l.leaf_index >= ? and l.leaf_index < ? order by l.leaf_index',
+  );
+  for (let r = 0; r < 3; r++) {
+    for (const which of r % 2 === 0 ? (['old', 'new'] as const) : (['new', 'old'] as const)) {
+      const u = cpu();
+      let n = 0;
+      for (let from = 0; ; from += 5000) {
+        const page = (which === 'old' ? readOld : readNew).all(from, from + 5000);
+        if (page.length === 0) break;
+        n += page.length;
+      }
+      readCpu[which].push((cpu() - u) / Math.max(1, n));
+    }
+  }
+  row(
+    'storage alone, record row (before 0012): reading in leaf order',
+    `${fmt(median(readCpu.old), 2)} µs CPU`,
+  );
+  row(
+    '  journal_leaves joined to journal_records: reading',
+    `${fmt(median(readCpu.new), 2)} µs CPU`,
+    `${(median(readCpu.new) / median(readCpu.old)).toFixed(2)}× record row`,
+  );
   await layoutDb.close();
   const lc = (k: keyof typeof layoutCpu): number => median(layoutCpu[k]);
   row('storage alone, record row (before 0012): capture writes', `${fmt(lc('oldCapture'), 1)} µs CPU`);
