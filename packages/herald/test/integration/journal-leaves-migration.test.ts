@@ -8,6 +8,7 @@ import { verifyLog } from '../../src/journal/index.ts';
 import { migrate } from '../../src/storage/connect.ts';
 import { inclusionProofFromJson, openCheckpoint, verifyInclusion } from '../../src/tlog/index.ts';
 import { testDatabases } from '../support/databases.ts';
+import { rewindJournalLeaves } from '../support/journal-leaves-rewind.ts';
 import { openJournalHarness, sampleRecord, type JournalHarness } from './journal-harness.ts';
 
 const T = 'ten_migration';
@@ -21,20 +22,8 @@ interface OldTables {
  * partial indexes of migrations 0002 and 0008, no leaves or queue tables, 0012 not recorded.
  */
 async function rewindTo0011(h: JournalHarness): Promise<Kysely<OldTables>> {
-  const db = h.store.conn.db as unknown as Kysely<OldTables>;
-  await sql`alter table journal_records add column leaf_index bigint`.execute(db);
-  await sql`update journal_records set leaf_index =
-    (select l.leaf_index from journal_leaves l where l.record_id = journal_records.id)`.execute(db);
-  await sql`create unique index journal_records_leaf on journal_records (leaf_index) where leaf_index is not null`.execute(
-    db,
-  );
-  await sql`create index journal_records_pending on journal_records (id) where leaf_index is null`.execute(
-    db,
-  );
-  await sql`drop table journal_leaves`.execute(db);
-  await sql`drop table journal_pending`.execute(db);
-  await sql`delete from kysely_migration where name = '0012-journal-leaves'`.execute(db);
-  return db;
+  await rewindJournalLeaves(h.store.conn.db as unknown as Kysely<unknown>);
+  return h.store.conn.db as unknown as Kysely<OldTables>;
 }
 
 /** Writes 10 integrated records (one of them shredded) and 3 pending ones. */
