@@ -20,6 +20,8 @@ import {
   verifyLog,
   type JournalRecord,
 } from '../../packages/herald/src/journal/index.ts';
+import { journalLeafQueue } from '../../packages/herald/src/journal/journal-leaf-queue.ts';
+import { insertJournalRecord } from '../../packages/herald/src/journal/journal-record-insert.ts';
 import { insertRows } from '../../packages/herald/src/storage/insert-rows.ts';
 import { Store } from '../../packages/herald/src/storage/store.ts';
 import {
@@ -34,6 +36,7 @@ import {
 } from '../../packages/herald/src/tlog/index.ts';
 import { SqlHashStore } from '../../packages/herald/src/tlog/sql-hash-store.ts';
 import { NodeRowStore, type SqliteHandle } from './node-row-store.ts';
+import { createOldLayout, insertOldRecord, integrateOld } from './record-row-layout.ts';
 
 const { values } = parseArgs({
   options: {
@@ -180,6 +183,117 @@ try {
   row('  of which capture', `${fmt(median(cpuCap), 1)} µs`);
   row('  of which sequencing', `${fmt(median(cpuSeq), 1)} µs`);
 
+  // What the storage layer writes per record, before migration 0012 (leaf index in the record
+  // row) and after (journal_pending + journal_leaves, ADR 0015): the same stored rows, in a
+  // database of their own, through the same runner, old and new taking turns. Capture's writes
+  // (in transactions of 1,000) and the sequencer's queue reads and writes (one transaction per
+  // round), without the sealing and the tree, which do not differ.
+  const layoutDb = await Store.open(join(dir, 'layouts.db'));
+  const rawLayouts = layoutDb.conn.sqlite!;
+  const oldHandle = rawLayouts as unknown as SqliteHandle;
+  createOldLayout(oldHandle);
+  const queue = journalLeafQueue('sqlite', rawLayouts);
+  const stored = await store.conn.db
+    .selectFrom('journal_records')
+    .select([
+      'id',
+      'tenant_id',
+      'message_id',
+      'retention',
+      'captured_at',
+      'expires_at',
+      'labels',
+      'subjects',
+      'kind',
+      'enc',
+      'enc_seq',
+      'sealed_key',
+      'key_digest',
+      'ciphertext',
+      'leaf_hash',
+    ])
+    .orderBy('id')
+    .limit(ROUNDS * ROUND)
+    .execute();
+  const layoutCpu = {
+    oldCapture: [] as number[],
+    newCapture: [] as number[],
+    oldSeq: [] as number[],
+    newSeq: [] as number[],
+  };
+  for (let r = 0; r < ROUNDS; r++) {
+    const rows = stored.slice(r * ROUND, (r + 1) * ROUND);
+    for (const which of r % 2 === 0 ? ['old', 'new'] : ['new', 'old']) {
+      let u = cpu();
+      for (let i = 0; i < rows.length; i += TX) {
+        await layoutDb.tx.run(async (trx) => {
+          for (const row of rows.slice(i, i + TX)) {
+            if (which === 'old') insertOldRecord(oldHandle, row);
+            else await insertJournalRecord(trx, 'sqlite', row, rawLayouts);
+          }
+        });
+      }
+      layoutCpu[which === 'old' ? 'oldCapture' : 'newCapture'].push((cpu() - u) / rows.length);
+      u = cpu();
+      await layoutDb.tx.run(async (trx) => {
+        if (which === 'old') integrateOld(oldHandle, r * ROUND, rows.length);
+        else {
+          const p = await queue.pending(trx, rows.length);
+          await queue.assign(
+            trx,
+            p.map((x) => x.key),
+            r * ROUND,
+          );
+        }
+      });
+      layoutCpu[which === 'old' ? 'oldSeq' : 'newSeq'].push((cpu() - u) / rows.length);
+    }
+  }
+  // Reading the stored rows in leaf order, as verification does (pages of 5,000): by the index
+  // on the record row's leaf_index before 0012, through the journal_leaves join after.
+  const readCpu = { old: [] as number[], new: [] as number[] };
+  const readOld = oldHandle.prepare(
+    'select * from bench_old_records where leaf_index >= ? and leaf_index < ? order by leaf_index',
+  );
+  const readNew = oldHandle.prepare(
+    'select r.*, l.leaf_index from journal_leaves l join journal_records r on r.id = l.record_id where l.leaf_index >= ? and l.leaf_index < ? order by l.leaf_index',
+  );
+  for (let r = 0; r < 3; r++) {
+    for (const which of r % 2 === 0 ? (['old', 'new'] as const) : (['new', 'old'] as const)) {
+      const u = cpu();
+      let n = 0;
+      for (let from = 0; ; from += 5000) {
+        const page = (which === 'old' ? readOld : readNew).all(from, from + 5000);
+        if (page.length === 0) break;
+        n += page.length;
+      }
+      readCpu[which].push((cpu() - u) / Math.max(1, n));
+    }
+  }
+  row(
+    'storage alone, record row (before 0012): reading in leaf order',
+    `${fmt(median(readCpu.old), 2)} µs CPU`,
+  );
+  row(
+    '  journal_leaves joined to journal_records: reading',
+    `${fmt(median(readCpu.new), 2)} µs CPU`,
+    `${(median(readCpu.new) / median(readCpu.old)).toFixed(2)}× record row`,
+  );
+  await layoutDb.close();
+  const lc = (k: keyof typeof layoutCpu): number => median(layoutCpu[k]);
+  row('storage alone, record row (before 0012): capture writes', `${fmt(lc('oldCapture'), 1)} µs CPU`);
+  row(
+    '  journal_pending + journal_leaves: capture writes',
+    `${fmt(lc('newCapture'), 1)} µs CPU`,
+    `${(lc('newCapture') / lc('oldCapture')).toFixed(2)}× record row`,
+  );
+  row('storage alone, record row (before 0012): sequencer queue', `${fmt(lc('oldSeq'), 1)} µs CPU`);
+  row(
+    '  journal_pending + journal_leaves: sequencer queue',
+    `${fmt(lc('newSeq'), 1)} µs CPU`,
+    `${(lc('newSeq') / lc('oldSeq')).toFixed(2)}× record row`,
+  );
+
   let t = performance.now();
   await capture(singleStore, single, 0, SINGLE_N);
   await single.log.sequenceAll();
@@ -284,10 +398,11 @@ try {
   let read = 0;
   for (let from = 0; ; from += 5000) {
     const rows = await store.conn.db
-      .selectFrom('journal_records')
+      .selectFrom('journal_leaves as l')
+      .innerJoin('journal_records as r', 'r.id', 'l.record_id')
       .selectAll()
-      .where('leaf_index', '>=', from)
-      .where('leaf_index', '<', from + 5000)
+      .where('l.leaf_index', '>=', from)
+      .where('l.leaf_index', '<', from + 5000)
       .execute();
     read += rows.length;
     if (rows.length === 0) break;

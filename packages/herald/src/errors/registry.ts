@@ -360,6 +360,12 @@ export const ERRORS = {
     reason: 'invalid',
     message: 'Invalid journal argument: {detail}',
   },
+  HERALD_ERR_JOURNAL_QUEUE_CONFLICT: {
+    status: 409,
+    reason: 'conflict',
+    message:
+      'Integrating {expected} pending journal records removed {removed} from the queue; the batch was rolled back',
+  },
   HERALD_ERR_JOURNAL_COPY_REQUIRED: {
     status: 422,
     reason: 'invalid',

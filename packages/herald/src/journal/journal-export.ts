@@ -73,14 +73,16 @@ export async function runJournalExport(
   const size = note === undefined ? 0 : parseCheckpoint(note.slice(0, note.indexOf('\n\n') + 1)).size;
   const { scope } = req;
   let q = db
-    .selectFrom('journal_records')
-    .selectAll()
-    .where('tenant_id', '=', scope.tenantId)
-    .where('leaf_index', '<', size);
-  if (scope.from !== undefined) q = q.where('captured_at', '>=', scope.from);
-  if (scope.until !== undefined) q = q.where('captured_at', '<', scope.until);
+    .selectFrom('journal_leaves as l')
+    .innerJoin('journal_records as r', 'r.id', 'l.record_id')
+    .selectAll('r')
+    .select('l.leaf_index')
+    .where('r.tenant_id', '=', scope.tenantId)
+    .where('l.leaf_index', '<', size);
+  if (scope.from !== undefined) q = q.where('r.captured_at', '>=', scope.from);
+  if (scope.until !== undefined) q = q.where('r.captured_at', '<', scope.until);
   const wantSubject = scope.subject === undefined ? undefined : subjectHash(scope.tenantId, scope.subject);
-  const rows = (await q.orderBy('leaf_index').execute()).filter(
+  const rows = (await q.orderBy('l.leaf_index').execute()).filter(
     (r) =>
       (scope.label === undefined || (JSON.parse(r.labels) as string[]).includes(scope.label)) &&
       (wantSubject === undefined || (JSON.parse(r.subjects) as string[]).includes(wantSubject)),

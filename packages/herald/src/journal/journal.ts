@@ -3,14 +3,14 @@ import type { Kysely, Transaction } from 'kysely';
 import { monotonicId } from './monotonic-id.ts';
 import { HeraldError } from '../errors/index.ts';
 import type { DialectName } from '../storage/connect.ts';
-import { insertRows } from '../storage/insert-rows.ts';
 import type { Database } from '../storage/schema.ts';
 import type { JournalRecord } from './journal-record.ts';
 import { journalLeafHash } from './journal-leaf.ts';
+import { journalLeafQueue } from './journal-leaf-queue.ts';
+import { insertJournalRecord } from './journal-record-insert.ts';
 import { RecordSealer, sealedKeyDigest, type RecordSealerOptions } from './record-envelope.ts';
 import type { RetentionClasses } from './retention.ts';
 import { subjectHash } from './subject-hash.ts';
-import { tableLeafQueue } from './table-leaf-queue.ts';
 import { TransparencyLog, type TransparencyLogOptions } from './transparency-log.ts';
 
 /** Configuration of the journal on the gateway (which holds only the archive public key). */
@@ -20,7 +20,7 @@ export interface JournalOptions extends Omit<TransparencyLogOptions, 'queue'> {
   readonly sealing?: RecordSealerOptions;
   /**
    * The raw better-sqlite3 handle under `db` (`Connection.sqlite`), when there is one: captures
-   * then insert through a cached prepared statement instead of Kysely's per-query machinery.
+   * then insert through cached prepared statements instead of Kysely's per-query machinery.
    */
   readonly sqlite?: BetterSqlite;
 }
@@ -41,7 +41,7 @@ export class Journal {
   constructor(opts: JournalOptions) {
     this.#dialect = opts.dialect;
     this.#sqlite = opts.sqlite;
-    this.log = new TransparencyLog({ ...opts, queue: tableLeafQueue('journal_records', opts.dialect) });
+    this.log = new TransparencyLog({ ...opts, queue: journalLeafQueue(opts.dialect, opts.sqlite) });
     this.#sealer = new RecordSealer(opts.archivePublicKey, opts.sealing);
     this.#retention = opts.retention;
     this.#now = opts.now ?? Date.now;
@@ -76,33 +76,26 @@ export class Journal {
       keyDigest,
       ciphertext: sealed.ciphertext,
     });
-    // A cached raw statement on SQLite: building a 17-column insert with the query builder costs
-    // more than sealing the record.
-    await insertRows(
+    await insertJournalRecord(
       trx,
       this.#dialect,
-      'journal_records',
-      [
-        {
-          id,
-          tenant_id: record.tenantId,
-          message_id: record.messageId ?? null,
-          retention: record.retention,
-          captured_at: capturedAt,
-          expires_at: capturedAt + keepFor,
-          labels: JSON.stringify(labels),
-          subjects: JSON.stringify(subjects),
-          kind: record.kind,
-          enc: asBuffer(sealed.enc),
-          enc_seq: sealed.encSeq,
-          sealed_key: asBuffer(sealed.sealedKey!),
-          key_digest: keyDigest,
-          ciphertext: asBuffer(sealed.ciphertext),
-          leaf_hash: asBuffer(leafHash),
-          leaf_index: null,
-          shredded_at: null,
-        },
-      ],
+      {
+        id,
+        tenant_id: record.tenantId,
+        message_id: record.messageId ?? null,
+        retention: record.retention,
+        captured_at: capturedAt,
+        expires_at: capturedAt + keepFor,
+        labels: JSON.stringify(labels),
+        subjects: JSON.stringify(subjects),
+        kind: record.kind,
+        enc: asBuffer(sealed.enc),
+        enc_seq: sealed.encSeq,
+        sealed_key: asBuffer(sealed.sealedKey!),
+        key_digest: keyDigest,
+        ciphertext: asBuffer(sealed.ciphertext),
+        leaf_hash: asBuffer(leafHash),
+      },
       this.#sqlite,
     );
     return id;

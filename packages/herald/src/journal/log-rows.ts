@@ -10,11 +10,11 @@ import { sealedKeyDigest } from './record-envelope.ts';
 export const LOG_KINDS = ['journal', 'audit', 'keys'] as const;
 export type LogKind = (typeof LOG_KINDS)[number];
 
+/** The tables whose rows carry their own `leaf_index` (the journal's leaves are a table apart). */
 const TABLES = {
-  journal: 'journal_records',
   audit: 'audit_events',
   keys: 'key_directory_entries',
-} as const satisfies Record<LogKind, keyof Database>;
+} as const satisfies Record<Exclude<LogKind, 'journal'>, keyof Database>;
 
 /** One integrated entry, as a verifier sees it. */
 export interface LogRow {
@@ -53,27 +53,30 @@ export async function readLogRows(
       shredded: false,
     }));
   }
-  // Only the columns the leaf commits to (and the sealed key, to check it against its digest).
+  // The leaves in order, each with its record (ADR 0015); only the columns the leaf commits to
+  // (and the sealed key, to check it against its digest). A leaf whose record is gone has no
+  // row here, which the scan reports as a missing entry.
   const rows = await db
-    .selectFrom('journal_records')
+    .selectFrom('journal_leaves as l')
+    .innerJoin('journal_records as r', 'r.id', 'l.record_id')
     .select([
-      'id',
-      'tenant_id',
-      'message_id',
-      'kind',
-      'retention',
-      'captured_at',
-      'labels',
-      'subjects',
-      'enc',
-      'enc_seq',
-      'sealed_key',
-      'key_digest',
-      'ciphertext',
-      'leaf_index',
+      'r.id',
+      'r.tenant_id',
+      'r.message_id',
+      'r.kind',
+      'r.retention',
+      'r.captured_at',
+      'r.labels',
+      'r.subjects',
+      'r.enc',
+      'r.enc_seq',
+      'r.sealed_key',
+      'r.key_digest',
+      'r.ciphertext',
+      'l.leaf_index',
     ])
-    .where('leaf_index', '>=', from)
-    .orderBy('leaf_index')
+    .where('l.leaf_index', '>=', from)
+    .orderBy('l.leaf_index')
     .limit(limit)
     .execute();
   return rows.map((r) => {
@@ -103,10 +106,17 @@ export async function readLogRows(
 
 /** How many entries of a log are captured but not yet integrated. */
 export async function countPending(db: Kysely<Database>, kind: LogKind): Promise<number> {
-  const row = await db
-    .selectFrom(TABLES[kind])
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('leaf_index', 'is', null)
-    .executeTakeFirst();
+  // The journal's queue is its own table (ADR 0015); the other logs mark pending rows in place.
+  const row =
+    kind === 'journal'
+      ? await db
+          .selectFrom('journal_pending')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirst()
+      : await db
+          .selectFrom(TABLES[kind])
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('leaf_index', 'is', null)
+          .executeTakeFirst();
   return Number(row?.n ?? 0);
 }

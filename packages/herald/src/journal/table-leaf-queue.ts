@@ -17,7 +17,7 @@ const assignMany = (table: string): string => {
 
 /** A {@link LeafQueue} over a table with `id`, `leaf_hash` and `leaf_index` columns. */
 export function tableLeafQueue(
-  table: 'audit_events' | 'journal_records' | 'key_directory_entries',
+  table: 'audit_events' | 'key_directory_entries',
   dialect: DialectName,
 ): LeafQueue {
   return {

@@ -15,6 +15,7 @@ import { partialLeafIndexes } from './migrations/0008-partial-leaf-indexes.ts';
 import { inboundRetention } from './migrations/0009-inbound-retention.ts';
 import { webhookEventFilter } from './migrations/0010-webhook-event-filter.ts';
 import { tlogTiles } from './migrations/0011-tlog-tiles.ts';
+import { journalLeaves } from './migrations/0012-journal-leaves.ts';
 import type { Database } from './schema.ts';
 import { cachingSqliteDatabase } from './sqlite-statement-cache.ts';
 
@@ -87,6 +88,7 @@ export async function migrate(conn: Connection): Promise<string[]> {
         '0009-inbound-retention': inboundRetention(),
         '0010-webhook-event-filter': webhookEventFilter(),
         '0011-tlog-tiles': tlogTiles(conn.dialect),
+        '0012-journal-leaves': journalLeaves(conn.dialect),
       }),
   };
   const { error, results } = await new Migrator({ db: conn.db, provider }).migrateToLatest();

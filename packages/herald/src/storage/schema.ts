@@ -24,6 +24,8 @@ export interface Database extends KeysTables, SecureTables, InboundTables, Conta
   tlog_heads: TlogHeadsTable;
   tlog_checkpoints: TlogCheckpointsTable;
   journal_records: JournalRecordsTable;
+  journal_leaves: JournalLeavesTable;
+  journal_pending: JournalPendingTable;
   journal_holds: JournalHoldsTable;
   journal_exports: JournalExportsTable;
   journal_export_approvals: JournalExportApprovalsTable;
@@ -218,10 +220,27 @@ export interface JournalRecordsTable {
   sealed_key: Uint8Array | null;
   key_digest: Uint8Array;
   ciphertext: Uint8Array;
-  /** RFC 9162 leaf hash computed at capture: the sequencer's queue reads only this. */
+  /** RFC 9162 leaf hash computed at capture. */
   leaf_hash: Uint8Array;
-  leaf_index: number | null;
   shredded_at: Millis | null;
+}
+
+/**
+ * Where each integrated journal record sits in the log (ADR 0015): one narrow row per leaf, so
+ * integrating a record never rewrites the record itself.
+ */
+export interface JournalLeavesTable {
+  leaf_index: number;
+  record_id: string;
+}
+
+/**
+ * Journal records captured but not yet integrated, in record id order: written with the record,
+ * deleted by the sequencer in the transaction that makes it a leaf.
+ */
+export interface JournalPendingTable {
+  record_id: string;
+  leaf_hash: Uint8Array;
 }
 
 /** Legal holds: while active, matching journal records are not shredded. */

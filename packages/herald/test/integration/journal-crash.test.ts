@@ -68,12 +68,18 @@ for (const { db, name } of testDatabases()) {
           }
         };
         const state = async () => {
-          const rows = await d.selectFrom('journal_records').select('leaf_index').execute();
+          const rows = await d
+            .selectFrom('journal_records as r')
+            .leftJoin('journal_leaves as l', 'l.record_id', 'r.id')
+            .select('l.leaf_index')
+            .execute();
           const indexes = rows.flatMap((r) => (r.leaf_index === null ? [] : [Number(r.leaf_index)]));
+          const pending = await d.selectFrom('journal_pending').select('record_id').execute();
           const cps = await h!.journal.log.checkpoints();
           return {
             records: rows.length,
             integrated: indexes.length,
+            pending: pending.length,
             distinct: new Set(indexes).size,
             highest: indexes.length === 0 ? -1 : Math.max(...indexes),
             size: await h!.journal.log.tree().size(),
@@ -90,6 +96,8 @@ for (const { db, name } of testDatabases()) {
           assert.equal(s.highest, s.size - 1, what);
           assert.equal(s.leaves, s.size, what);
           assert.equal(s.latest?.size, s.size, what);
+          // Every record is either queued or a leaf, never both, never neither.
+          assert.equal(s.pending + s.integrated, s.records, what);
           return s;
         };
 
@@ -138,9 +146,10 @@ for (const { db, name } of testDatabases()) {
         const proof = consistencyProofFromJson(await h.journal.log.consistencyProof(old.size, now.size));
         assert.ok(verifyConsistency(proof, old.root, now.root), 'old checkpoint → new checkpoint');
         const last = await d
-          .selectFrom('journal_records')
-          .select('leaf_hash')
-          .where('leaf_index', '=', FIRST + BIG - 1)
+          .selectFrom('journal_leaves as l')
+          .innerJoin('journal_records as r', 'r.id', 'l.record_id')
+          .select('r.leaf_hash')
+          .where('l.leaf_index', '=', FIRST + BIG - 1)
           .executeTakeFirstOrThrow();
         const inclusion = inclusionProofFromJson(
           await h.journal.log.inclusionProof(FIRST + BIG - 1, now.size),

@@ -69,6 +69,8 @@ export async function openJournalHarness(
     signer: parseSignerKey(jk.signerKey),
     archivePublicKey,
     retention: parseRetentionClasses(),
+    // As the gateway runs it (record-logs.ts): captures and the queue on the raw SQLite handle.
+    ...(store.conn.sqlite ? { sqlite: store.conn.sqlite } : {}),
   });
   return {
     store,

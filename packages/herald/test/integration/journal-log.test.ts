@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { isHeraldError } from '../../src/errors/index.ts';
 import { expireJournalRecords, verifyLog } from '../../src/journal/index.ts';
+import { journalLeafQueue } from '../../src/journal/journal-leaf-queue.ts';
 import { hashLeaf, inclusionProofFromJson, openCheckpoint, verifyInclusion } from '../../src/tlog/index.ts';
 import { testDatabases } from '../support/databases.ts';
 import { overwriteStoredLeaf, storedLeafCount } from '../support/tlog-tiles.ts';
@@ -28,8 +29,17 @@ for (const { db, name } of testDatabases()) {
         for (let i = from; i < from + n; i++) await h.journal.capture(trx, sampleRecord(i, T));
       });
     };
+    // The records in leaf order (integrated ones first), each with its leaf index.
     const rows = () =>
-      h.store.conn.db.selectFrom('journal_records').selectAll().orderBy('leaf_index').execute();
+      h.store.conn.db
+        .selectFrom('journal_records as r')
+        .leftJoin('journal_leaves as l', 'l.record_id', 'r.id')
+        .selectAll('r')
+        .select('l.leaf_index')
+        .orderBy(sql`l.leaf_index is null`)
+        .orderBy('l.leaf_index')
+        .orderBy('r.id')
+        .execute();
     before(fresh);
     after(() => h?.dispose());
 
@@ -65,18 +75,30 @@ for (const { db, name } of testDatabases()) {
         assert.equal((await d.selectFrom('tlog_tiles').select('idx').execute()).length, 0);
         assert.equal(await storedLeafCount(d), 0);
         assert.equal((await d.selectFrom('tlog_checkpoints').select('size').execute()).length, 0);
-        const integrated = await d
-          .selectFrom('journal_records')
-          .select('id')
-          .where('leaf_index', 'is not', null)
-          .execute();
-        assert.equal(integrated.length, 0);
+        assert.equal((await d.selectFrom('journal_leaves').select('record_id').execute()).length, 0);
+        assert.equal((await d.selectFrom('journal_pending').select('record_id').execute()).length, 4);
         const report = await verifyLog(d, failing.store.dialect, 'journal', failing.journalTrust);
         assert.deepEqual([report.ok, report.pending], [true, 4]);
       } finally {
         await failing.dispose();
       }
     });
+
+    for (const raw of [false, true])
+      it(`refuses a batch whose records are not the queued ones, and writes none of it${raw ? ' (raw SQLite handle)' : ''}`, async () => {
+        await fresh();
+        await capture(2);
+        const d = h.store.conn.db;
+        const queue = journalLeafQueue(h.store.dialect, raw ? h.store.conn.sqlite : undefined);
+        const [first] = await d.transaction().execute((trx) => queue.pending(trx, 1));
+        await assert.rejects(
+          d.transaction().execute((trx) => queue.assign(trx, [first!.key, 'jr_never_queued'], 0)),
+          code('HERALD_ERR_JOURNAL_QUEUE_CONFLICT'),
+        );
+        assert.equal((await d.selectFrom('journal_leaves').select('record_id').execute()).length, 0);
+        assert.equal((await d.selectFrom('journal_pending').select('record_id').execute()).length, 2);
+        assert.equal((await h.journal.log.sequence()).appended, 2);
+      });
 
     it('lets concurrent sequencers take turns on one log', async () => {
       await fresh();
@@ -144,13 +166,16 @@ for (const { db, name } of testDatabases()) {
         it('when two records are reordered', async () => {
           const r = await setup();
           const d = h.store.conn.db;
-          await d
-            .updateTable('journal_records')
-            .set({ leaf_index: 1000 })
-            .where('id', '=', r[2]!.id)
-            .execute();
-          await d.updateTable('journal_records').set({ leaf_index: 2 }).where('id', '=', r[6]!.id).execute();
-          await d.updateTable('journal_records').set({ leaf_index: 6 }).where('id', '=', r[2]!.id).execute();
+          // Through a placeholder: a record is a leaf at most once (a unique index).
+          const point = (index: number, recordId: string) =>
+            d
+              .updateTable('journal_leaves')
+              .set({ record_id: recordId })
+              .where('leaf_index', '=', index)
+              .execute();
+          await point(2, 'jr_placeholder');
+          await point(6, r[2]!.id);
+          await point(2, r[6]!.id);
           const report = await verify();
           assert.deepEqual([report.firstBad?.index, report.firstBad?.id], [2, r[6]!.id]);
         });
@@ -160,10 +185,13 @@ for (const { db, name } of testDatabases()) {
           const d = h.store.conn.db;
           await d.deleteFrom('journal_records').where('id', '=', r[4]!.id).execute();
           await h.journal.capture(d, sampleRecord(99, T));
-          const forged = (
-            await d.selectFrom('journal_records').selectAll().where('leaf_index', 'is', null).execute()
-          )[0]!;
-          await d.updateTable('journal_records').set({ leaf_index: 4 }).where('id', '=', forged.id).execute();
+          const forged = (await d.selectFrom('journal_pending').selectAll().execute())[0]!;
+          await d.deleteFrom('journal_pending').where('record_id', '=', forged.record_id).execute();
+          await d
+            .updateTable('journal_leaves')
+            .set({ record_id: forged.record_id })
+            .where('leaf_index', '=', 4)
+            .execute();
           await overwriteStoredLeaf(d, h.journal.log.origin, 4, forged.leaf_hash);
           const report = await verify();
           assert.equal(report.ok, false);
@@ -246,8 +274,12 @@ for (const { db, name } of testDatabases()) {
       await fresh();
       await capture(6);
       await h.journal.log.sequence();
+      // One record still queued, so the queue table is in the dump too.
+      await capture(1, 6);
       const tables = [
         'journal_records',
+        'journal_pending',
+        'journal_leaves',
         'tlog_tiles',
         'tlog_heads',
         'tlog_checkpoints',

@@ -19,6 +19,7 @@ import {
 } from '../../src/tlog/index.ts';
 import { SqlHashStore } from '../../src/tlog/sql-hash-store.ts';
 import { testDatabases } from '../support/databases.ts';
+import { rewindJournalLeaves } from '../support/journal-leaves-rewind.ts';
 
 const leaf = (log: string, i: number): Hash => hashLeaf(new TextEncoder().encode(`${log} ${i}`));
 
@@ -35,6 +36,8 @@ async function rewindTo0008(store: Store): Promise<Kysely<OldTables>> {
   const db = store.conn.db as unknown as Kysely<OldTables>;
   const bytes = sql.raw(store.dialect === 'postgres' ? 'bytea' : 'blob');
   await db.schema.dropTable('tlog_tiles').execute();
+  // Migrations run in order: 0012 (journal leaves) is undone first, and runs again after 0011.
+  await rewindJournalLeaves(db as unknown as Kysely<unknown>);
   await sql`delete from kysely_migration where name = '0011-tlog-tiles'`.execute(db);
   await db.schema
     .createTable('tlog_nodes')
@@ -111,7 +114,7 @@ for (const { db, name } of testDatabases()) {
         const logs = { 'test/big': 17_000, 'test/small': 3, 'test/one-tile': 256 };
         for (const [log, size] of Object.entries(logs)) await writeOldLog(old, log, size);
 
-        assert.deepEqual(await migrate(t.store.conn), ['0011-tlog-tiles']);
+        assert.deepEqual(await migrate(t.store.conn), ['0011-tlog-tiles', '0012-journal-leaves']);
         const tables = await sql<{ n: number }>`select count(*) as n from tlog_tiles`.execute(
           t.store.conn.db,
         );

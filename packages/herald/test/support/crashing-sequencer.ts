@@ -22,11 +22,12 @@ const journal = new Journal({
   archivePublicKey: archivePublicKeyFromBase64(env.HERALD_ARCHIVE_PUBLIC_KEY!),
   retention: parseRetentionClasses(),
   maxBatch: Number(maxBatch),
+  ...(store.conn.sqlite ? { sqlite: store.conn.sqlite } : {}),
   ...(mode === 'hang'
     ? {
         afterAppend: async (trx) => {
           const { last } = await trx
-            .selectFrom('journal_records')
+            .selectFrom('journal_leaves')
             .select((eb) => eb.fn.max('leaf_index').as('last'))
             .executeTakeFirstOrThrow();
           process.stdout.write(`integrating up to ${last}\n`);

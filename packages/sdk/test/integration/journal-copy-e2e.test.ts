@@ -112,9 +112,10 @@ for (const { name, db } of testDatabases()) {
         const end = Date.now() + 10_000;
         for (;;) {
           const row = await gw.store.conn.db
-            .selectFrom('journal_records')
-            .select('leaf_index')
-            .where('message_id', '=', messageId)
+            .selectFrom('journal_records as r')
+            .leftJoin('journal_leaves as l', 'l.record_id', 'r.id')
+            .select('l.leaf_index')
+            .where('r.message_id', '=', messageId)
             .executeTakeFirst();
           const cp = await gw.recordLogs.journal.log.checkpoint();
           if (row?.leaf_index != null && cp) {
