@@ -115,17 +115,19 @@ for (const { db, name } of testDatabases()) {
         ];
         for (const [kind, log, key, id, leaf] of cases) {
           await log.sequence();
-          const table =
+          // The journal's leaf index is in journal_leaves (ADR 0015); the other logs keep it in the row.
+          const { leaf_index: index } =
             kind === 'journal'
-              ? 'journal_records'
-              : kind === 'audit'
-                ? 'audit_events'
-                : 'key_directory_entries';
-          const { leaf_index: index } = await d
-            .selectFrom(table)
-            .select('leaf_index')
-            .where('id', '=', id)
-            .executeTakeFirstOrThrow();
+              ? await d
+                  .selectFrom('journal_leaves')
+                  .select('leaf_index')
+                  .where('record_id', '=', id)
+                  .executeTakeFirstOrThrow()
+              : await d
+                  .selectFrom(kind === 'audit' ? 'audit_events' : 'key_directory_entries')
+                  .select('leaf_index')
+                  .where('id', '=', id)
+                  .executeTakeFirstOrThrow();
           const note = (await log.checkpoint())!;
           const size = Number(note.split('\n')[1]);
           const file = (n: string, content: string | Uint8Array) => {
