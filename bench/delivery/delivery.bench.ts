@@ -85,7 +85,7 @@ try {
   // Herald: a fresh SQLite database in the temporary directory, durable commits as in production.
   const heraldDir = join(dir, 'herald');
   mkdirSync(heraldDir);
-  const herald = await startChild(new URL('./herald-child.ts', import.meta.url).href, {
+  const herald = await startChild(new URL('../support/herald-child.ts', import.meta.url).href, {
     HERALD_DATA_DIR: heraldDir,
     HERALD_MASTER_KEY: randomBytes(32).toString('base64'),
     HERALD_SMPP_URL: `smpp://herald:sandbox@127.0.0.1:${sim.port}`,

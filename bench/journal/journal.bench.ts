@@ -21,7 +21,10 @@ import {
   type JournalRecord,
 } from '../../packages/herald/src/journal/index.ts';
 import { journalLeafQueue } from '../../packages/herald/src/journal/journal-leaf-queue.ts';
-import { insertJournalRecord } from '../../packages/herald/src/journal/journal-record-insert.ts';
+import {
+  insertJournalRecord,
+  JOURNAL_RECORD_COLUMNS,
+} from '../../packages/herald/src/journal/journal-record-insert.ts';
 import { insertRows } from '../../packages/herald/src/storage/insert-rows.ts';
 import { Store } from '../../packages/herald/src/storage/store.ts';
 import {
@@ -195,23 +198,7 @@ try {
   const queue = journalLeafQueue('sqlite', rawLayouts);
   const stored = await store.conn.db
     .selectFrom('journal_records')
-    .select([
-      'id',
-      'tenant_id',
-      'message_id',
-      'retention',
-      'captured_at',
-      'expires_at',
-      'labels',
-      'subjects',
-      'kind',
-      'enc',
-      'enc_seq',
-      'sealed_key',
-      'key_digest',
-      'ciphertext',
-      'leaf_hash',
-    ])
+    .select([...JOURNAL_RECORD_COLUMNS])
     .orderBy('id')
     .limit(ROUNDS * ROUND)
     .execute();

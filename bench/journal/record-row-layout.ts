@@ -5,13 +5,15 @@
 // old ones: the 16-column insert, and the sequencer's `UPDATE … FROM (VALUES …)` 64 rows at a
 // time (the old `tableLeafQueue`), on the raw handle inside the caller's transaction (the old
 // queue went through Kysely, so this copy costs it less than it did: the ratio errs against 0012).
-import type { JournalRecordRow } from '../../packages/herald/src/journal/journal-record-insert.ts';
+import {
+  JOURNAL_RECORD_COLUMNS,
+  type JournalRecordRow,
+} from '../../packages/herald/src/journal/journal-record-insert.ts';
 import type { SqliteHandle } from './node-row-store.ts';
 
 type BetterSqlite = SqliteHandle;
 
-const COLUMNS =
-  'id, tenant_id, message_id, retention, captured_at, expires_at, labels, subjects, kind, enc, enc_seq, sealed_key, key_digest, ciphertext, leaf_hash';
+const COLUMNS = JOURNAL_RECORD_COLUMNS.join(', ');
 const ROWS = 64;
 const assignMany = `update bench_old_records set leaf_index = v.column2 from (values ${Array(ROWS).fill('(?, ?)').join(', ')}) as v where bench_old_records.id = v.column1`;
 
@@ -39,23 +41,7 @@ export function insertOldRecord(db: BetterSqlite, row: JournalRecordRow): void {
     );
     inserts.set(db, stmt);
   }
-  stmt.run(
-    row.id,
-    row.tenant_id,
-    row.message_id,
-    row.retention,
-    row.captured_at,
-    row.expires_at,
-    row.labels,
-    row.subjects,
-    row.kind,
-    row.enc,
-    row.enc_seq,
-    row.sealed_key,
-    row.key_digest,
-    row.ciphertext,
-    row.leaf_hash,
-  );
+  stmt.run(...JOURNAL_RECORD_COLUMNS.map((c) => row[c]));
 }
 
 /** The old sequencer's reads and writes for one batch: the queue, then each row's leaf index. */

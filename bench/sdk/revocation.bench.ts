@@ -3,7 +3,7 @@
 //
 //   node --import tsx bench/sdk/revocation.bench.ts [--groups 100] [--rounds 3]
 //
-// A real Herald runs in its own process as `herald serve` runs it (bench/sdk/gateway-child.ts:
+// A real Herald runs in its own process as `herald serve` runs it (bench/support/herald-child.ts:
 // API, worker, SQLite in WAL). This process holds real SDK device clients on the live WebSocket
 // stream: per round, alice's phone and laptop and bob's phone, all in --groups groups. Then:
 //
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
     `revocation bench: ${GROUPS} groups, ${ROUNDS} round(s), 3 devices (alice: phone + laptop, bob: phone); ` +
       `load average ${load()}`,
   );
-  const gw = await startChild(new URL('./gateway-child.ts', import.meta.url).href, {
+  const gw = await startChild(new URL('../support/herald-child.ts', import.meta.url).href, {
     HERALD_DATA_DIR: dataDir,
     HERALD_LOG_ORIGIN_PREFIX: 'herald.bench',
   });

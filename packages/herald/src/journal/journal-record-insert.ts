@@ -6,8 +6,8 @@ import type { Database, JournalRecordsTable } from '../storage/schema.ts';
 /** A captured record as stored: every column but `shredded_at` (null until shredded). */
 export type JournalRecordRow = Omit<Selectable<JournalRecordsTable>, 'shredded_at'>;
 
-// Column order of the positional statements below.
-const COLUMNS = [
+/** Every stored column of a record, in the order of the positional statements below. */
+export const JOURNAL_RECORD_COLUMNS = [
   'id',
   'tenant_id',
   'message_id',
@@ -24,7 +24,7 @@ const COLUMNS = [
   'ciphertext',
   'leaf_hash',
 ] as const satisfies ReadonlyArray<keyof JournalRecordRow>;
-const INSERT_RECORD = `insert into journal_records (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')})`;
+const INSERT_RECORD = `insert into journal_records (${JOURNAL_RECORD_COLUMNS.join(', ')}) values (${JOURNAL_RECORD_COLUMNS.map(() => '?').join(', ')})`;
 const INSERT_PENDING = 'insert into journal_pending (record_id, leaf_hash) values (?, ?)';
 
 const prepared = new WeakMap<BetterSqlite, { record: Statement; pending: Statement }>();
@@ -79,8 +79,8 @@ export async function insertJournalRecord(
   }
   if (dialect === 'postgres') {
     await sql`with r as (
-        insert into journal_records (${sql.join(COLUMNS.map((c) => sql.ref(c)))})
-        values (${sql.join(COLUMNS.map((c) => row[c]))})
+        insert into journal_records (${sql.join(JOURNAL_RECORD_COLUMNS.map((c) => sql.ref(c)))})
+        values (${sql.join(JOURNAL_RECORD_COLUMNS.map((c) => row[c]))})
         returning id, leaf_hash)
       insert into journal_pending (record_id, leaf_hash) select id, leaf_hash from r`.execute(db);
     return;
