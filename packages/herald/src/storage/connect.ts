@@ -16,6 +16,7 @@ import { inboundRetention } from './migrations/0009-inbound-retention.ts';
 import { webhookEventFilter } from './migrations/0010-webhook-event-filter.ts';
 import { tlogTiles } from './migrations/0011-tlog-tiles.ts';
 import { journalLeaves } from './migrations/0012-journal-leaves.ts';
+import { journalMessageIndex } from './migrations/0013-journal-message-index.ts';
 import type { Database } from './schema.ts';
 import { cachingSqliteDatabase } from './sqlite-statement-cache.ts';
 
@@ -89,6 +90,7 @@ export async function migrate(conn: Connection): Promise<string[]> {
         '0010-webhook-event-filter': webhookEventFilter(),
         '0011-tlog-tiles': tlogTiles(conn.dialect),
         '0012-journal-leaves': journalLeaves(conn.dialect),
+        '0013-journal-message-index': journalMessageIndex(),
       }),
   };
   const { error, results } = await new Migrator({ db: conn.db, provider }).migrateToLatest();

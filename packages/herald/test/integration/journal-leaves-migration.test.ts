@@ -68,7 +68,7 @@ for (const { db, name } of testDatabases()) {
           .execute();
         assert.equal(before.filter((r) => r.leaf_index !== null).length, 10);
 
-        assert.deepEqual(await migrate(h.store.conn), ['0012-journal-leaves']);
+        assert.deepEqual(await migrate(h.store.conn), ['0012-journal-leaves', '0013-journal-message-index']);
         const d = h.store.conn.db;
         const leaves = await d.selectFrom('journal_leaves').selectAll().orderBy('leaf_index').execute();
         assert.deepEqual(

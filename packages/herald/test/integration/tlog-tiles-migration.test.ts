@@ -114,7 +114,11 @@ for (const { db, name } of testDatabases()) {
         const logs = { 'test/big': 17_000, 'test/small': 3, 'test/one-tile': 256 };
         for (const [log, size] of Object.entries(logs)) await writeOldLog(old, log, size);
 
-        assert.deepEqual(await migrate(t.store.conn), ['0011-tlog-tiles', '0012-journal-leaves']);
+        assert.deepEqual(await migrate(t.store.conn), [
+          '0011-tlog-tiles',
+          '0012-journal-leaves',
+          '0013-journal-message-index',
+        ]);
         const tables = await sql<{ n: number }>`select count(*) as n from tlog_tiles`.execute(
           t.store.conn.db,
         );
