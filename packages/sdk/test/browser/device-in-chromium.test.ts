@@ -135,15 +135,7 @@ void describe(
       if (userDataDir !== undefined) rmSync(userDataDir, { recursive: true, force: true });
     });
 
-    async function token(admin: string, userId: string): Promise<string> {
-      const res = await fetch(`${gw.url}/v1/enrollment-tokens`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ userId }),
-      });
-      assert.equal(res.status, 201);
-      return ((await res.json()) as { token: string }).token;
-    }
+    const token = (admin: string, userId: string): Promise<string> => gw.enrollmentToken(admin, userId);
 
     it('bundles the browser entry with the web crypto platform and no Node built-ins', () => {
       assert.ok(bundleInputs.some((f) => f.endsWith('tlog/platform/web-platform.ts')));

@@ -45,13 +45,7 @@ for (const { name, db } of testDatabases()) {
       });
 
       async function enroll(userId: string, deviceName: string, store = new MemoryStore()) {
-        const res = await fetch(`${gw.url}/v1/enrollment-tokens`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ userId }),
-        });
-        assert.equal(res.status, 201);
-        const { token } = (await res.json()) as { token: string };
+        const token = await gw.enrollmentToken(admin, userId);
         const d = await createDevice({
           baseUrl: gw.url,
           store,

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 // A real Herald in this process for the SDK's end-to-end test: the HTTP API with the `keys` part
 // (enrollment, KeyPackages, the key directory under its own signed log) and the secure channel
 // (Delivery Service, inboxes, streams, revocation), the accept path, and a delivery worker with
@@ -79,6 +80,8 @@ export interface SecureGateway {
   /** Everything the gateway logged (pino JSON lines). */
   logs(): string;
   apiKey(tenant: string, role: Role): Promise<string>;
+  /** A one-time enrollment token for `userId`, issued through the admin API with `adminKey`. */
+  enrollmentToken(adminKey: string, userId: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -199,6 +202,15 @@ export async function startSecureGateway(
     journalVerifierKey: journalNote.verifierKey,
     recordLogs,
     logs: () => logs,
+    async enrollmentToken(adminKey, userId) {
+      const res = await fetch(`${url}/v1/enrollment-tokens`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ userId }),
+      });
+      assert.equal(res.status, 201);
+      return ((await res.json()) as { token: string }).token;
+    },
     async apiKey(tenantName, role) {
       const t =
         (await store.tenants.findTenantByName(tenantName)) ?? (await store.tenants.createTenant(tenantName));
